@@ -1,0 +1,1 @@
+"""The open joint commissioning platform for health and social care."""

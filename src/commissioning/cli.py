@@ -1,0 +1,172 @@
+"""The ``commissioning`` command: demo, serve, loaddemo, createadmin, and Django's own commands."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "commissioning.config.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def cmd_loaddemo(args: argparse.Namespace) -> int:
+    _setup_django()
+    if not args.no_migrate:
+        _migrate()
+    from commissioning.demo import load_demo
+
+    load_demo(say=print)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup_django()
+    if not args.no_migrate:
+        _migrate()
+    from waitress import serve
+
+    from commissioning.config.wsgi import application
+
+    print(f"Serving the joint commissioning platform on http://{args.host}:{args.port}/ (Ctrl+C stops)")
+    sys.stdout.flush()
+    serve(application, host=args.host, port=args.port, threads=args.threads, ident="commissioning")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _setup_django()
+    _migrate()
+    from commissioning.demo import DEMO_PASSWORD, load_demo
+
+    load_demo(say=print)
+    print()
+    print(f"Sign in at http://{args.host}:{args.port}/ as, for example:")
+    print("  user name: demo-southampton-commissioner")
+    print(f"  password:  {DEMO_PASSWORD}")
+    print(
+        "Every demo user is demo-<southampton|nottinghamshire>-<viewer|commissioner|"
+        "finance-officer|board-member|provider-contact|administrator>."
+    )
+    args.no_migrate = True
+    return cmd_serve(args)
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    _setup_django()
+    if not args.no_migrate:
+        _migrate()
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from commissioning.core.models import User
+
+    password = args.password or os.environ.get("COMMISSIONING_ADMIN_PASSWORD", "")
+    if not password:
+        if not sys.stdin.isatty():
+            print("Give --password or COMMISSIONING_ADMIN_PASSWORD when not at a terminal.", file=sys.stderr)
+            return 2
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            print("The passwords differ.", file=sys.stderr)
+            return 2
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        print("Password refused: " + " ".join(error.messages), file=sys.stderr)
+        return 2
+    if User.objects.filter(username=args.username).exists():
+        print(f"A user called {args.username!r} already exists.", file=sys.stderr)
+        return 2
+    User.objects.create_superuser(username=args.username, email=args.email, password=password)
+    print(f"Platform administrator {args.username!r} created.")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["commissioning manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="commissioning",
+        description="The open joint commissioning platform for health and social care.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_server_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+        p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+        p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+
+    demo = sub.add_parser(
+        "demo",
+        help="migrate, load the demo partnerships and serve them",
+        description="Set up the database, load the demo partnerships and serve the platform.",
+    )
+    add_server_options(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser(
+        "serve", help="serve the platform", description="Serve the platform over HTTP (waitress)."
+    )
+    add_server_options(serve)
+    serve.add_argument("--no-migrate", action="store_true", help="do not apply database migrations first")
+    serve.set_defaults(func=cmd_serve)
+
+    loaddemo = sub.add_parser(
+        "loaddemo",
+        help="load (or top up) the demo partnerships",
+        description="Load the demo partnerships and users; safe to run again.",
+    )
+    loaddemo.add_argument("--no-migrate", action="store_true", help="do not apply database migrations first")
+    loaddemo.set_defaults(func=cmd_loaddemo)
+
+    admin = sub.add_parser(
+        "createadmin",
+        help="create a platform administrator",
+        description="Create a platform administrator (a Django superuser).",
+    )
+    admin.add_argument("username")
+    admin.add_argument("--email", default="")
+    admin.add_argument("--password", help="the password (else COMMISSIONING_ADMIN_PASSWORD, else asked)")
+    admin.add_argument("--no-migrate", action="store_true", help="do not apply database migrations first")
+    admin.set_defaults(func=cmd_createadmin)
+
+    manage = sub.add_parser(
+        "manage",
+        help="run a Django management command",
+        add_help=False,
+        description="Run a Django management command, e.g. `commissioning manage migrate`.",
+    )
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

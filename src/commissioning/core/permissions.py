@@ -1,0 +1,73 @@
+"""Roles as declared lists of permissions.
+
+A role is held through a membership of a partnership; checks always name the partnership
+(see ``commissioning.partners.permissions.has_permission``). Later areas add their own
+permissions here and grant them to roles.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    COMMISSIONER = "commissioner"
+    FINANCE_OFFICER = "finance_officer"
+    BOARD_MEMBER = "board_member"
+    PROVIDER_CONTACT = "provider_contact"
+    ADMINISTRATOR = "administrator"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.VIEWER: "Viewer",
+    Role.COMMISSIONER: "Commissioner",
+    Role.FINANCE_OFFICER: "Finance officer",
+    Role.BOARD_MEMBER: "Board member",
+    Role.PROVIDER_CONTACT: "Provider contact",
+    Role.ADMINISTRATOR: "Administrator",
+}
+
+ROLE_CHOICES = [(role.value, role.label) for role in Role]
+
+
+class Permission(StrEnum):
+    VIEW_PARTNERSHIP = "view_partnership"
+    VIEW_ORGANISATIONS = "view_organisations"
+    VIEW_MEMBERSHIPS = "view_memberships"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_PARTNERSHIP = "manage_partnership"
+    MANAGE_ORGANISATIONS = "manage_organisations"
+    MANAGE_CARE_GROUPS = "manage_care_groups"
+    MANAGE_MEMBERSHIPS = "manage_memberships"
+    MANAGE_AREAS = "manage_areas"
+
+
+_READ_ALL = {
+    Permission.VIEW_PARTNERSHIP,
+    Permission.VIEW_ORGANISATIONS,
+    Permission.VIEW_MEMBERSHIPS,
+    Permission.VIEW_AUDIT,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.VIEWER: frozenset(_READ_ALL),
+    Role.COMMISSIONER: frozenset(_READ_ALL | {Permission.MANAGE_CARE_GROUPS}),
+    Role.FINANCE_OFFICER: frozenset(_READ_ALL),
+    Role.BOARD_MEMBER: frozenset(_READ_ALL),
+    # Provider contacts work for a provider, not a commissioner: they see the partnership and
+    # its organisations, and later only their own organisation's contracts and returns.
+    Role.PROVIDER_CONTACT: frozenset({Permission.VIEW_PARTNERSHIP, Permission.VIEW_ORGANISATIONS}),
+    Role.ADMINISTRATOR: frozenset(Permission),
+}
+
+
+def role_grants(role: str, permission: Permission) -> bool:
+    try:
+        return permission in ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        return False

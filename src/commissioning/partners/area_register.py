@@ -1,0 +1,188 @@
+"""Load England's councils as areas from the register of local authorities (mySociety layout).
+
+Regions and England are fixed ONS codes; each council's parent is its county (for a district)
+or its region. Abolished and planned councils load too, with the dates they are valid, since
+areas are reorganised and old data still refers to them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.db import transaction
+
+from commissioning.core.audit import Auditor, snapshot
+from commissioning.core.imports import ImportFailed, RowError
+from commissioning.core.models import User
+from commissioning.partners.identifiers import check_gss_code, normalise
+from commissioning.partners.models import Area
+
+DEFAULT_REGISTER = Path(__file__).parent / "data" / "uk_local_authorities.csv"
+
+ENGLAND = ("E92000001", "England")
+REGIONS = {
+    "North East": "E12000001",
+    "North West": "E12000002",
+    "Yorkshire and The Humber": "E12000003",
+    "East Midlands": "E12000004",
+    "West Midlands": "E12000005",
+    "East of England": "E12000006",
+    "London": "E12000007",
+    "South East": "E12000008",
+    "South West": "E12000009",
+}
+COUNCIL_TYPES = {
+    "UA": Area.AreaType.UNITARY,
+    "NMD": Area.AreaType.NON_METROPOLITAN_DISTRICT,
+    "MD": Area.AreaType.METROPOLITAN_DISTRICT,
+    "LBO": Area.AreaType.LONDON_BOROUGH,
+    "CC": Area.AreaType.LONDON_BOROUGH,  # the City of London is counted with the boroughs
+    "CTY": Area.AreaType.COUNTY,
+    "COMB": Area.AreaType.COMBINED_AUTHORITY,
+    "SRA": Area.AreaType.COMBINED_AUTHORITY,
+}
+REQUIRED_COLUMNS = (
+    "local-authority-code",
+    "nice-name",
+    "gss-code",
+    "start-date",
+    "end-date",
+    "replaced-by",
+    "nation",
+    "region",
+    "local-authority-type",
+    "county-la",
+)
+AREA_FIELDS = ("name", "area_type", "register_code", "valid_from", "valid_to", "replaced_by")
+
+
+def _date(value: str) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def parse_register(stream: TextIO) -> list[dict[str, Any]]:
+    """Validate every English row; return clean rows or raise ``ImportFailed`` with all problems."""
+    reader = csv.DictReader(stream)
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ImportFailed([RowError(1, column, "this column is missing") for column in missing])
+    errors: list[RowError] = []
+    rows: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(reader, start=2):
+        if (raw.get("nation") or "").strip() != "England":
+            continue
+        code = normalise(raw["gss-code"])
+        problem = check_gss_code(code) if code else "every English council needs a GSS code"
+        if problem:
+            errors.append(RowError(number, "gss-code", problem))
+        elif code in seen:
+            errors.append(RowError(number, "gss-code", f"{code} is repeated from row {seen[code]}"))
+        else:
+            seen[code] = number
+        kind = raw["local-authority-type"].strip()
+        if kind not in COUNCIL_TYPES:
+            errors.append(
+                RowError(
+                    number,
+                    "local-authority-type",
+                    f"{kind!r} is not a council type we know ({', '.join(COUNCIL_TYPES)})",
+                )
+            )
+        region = raw["region"].strip()
+        if region and region not in REGIONS:
+            errors.append(RowError(number, "region", f"{region!r} is not an English region"))
+        dates: dict[str, dt.date | None] = {}
+        for column in ("start-date", "end-date"):
+            try:
+                dates[column] = _date(raw[column].strip())
+            except ValueError:
+                errors.append(RowError(number, column, f"{raw[column]!r} is not a date (YYYY-MM-DD)"))
+        start, end = dates.get("start-date"), dates.get("end-date")
+        if start and end and end < start:
+            errors.append(RowError(number, "end-date", "ends before it starts"))
+        rows.append(
+            {
+                "row": number,
+                "gss_code": code,
+                "name": raw["nice-name"].strip() or raw.get("official-name", "").strip(),
+                "area_type": COUNCIL_TYPES.get(kind, ""),
+                "register_code": raw["local-authority-code"].strip().upper(),
+                "valid_from": start,
+                "valid_to": end,
+                "replaced_by": raw["replaced-by"].strip(),
+                "region": region,
+                "county": raw["county-la"].strip().upper(),
+            }
+        )
+    by_register_code = {row["register_code"]: row for row in rows}
+    for row in rows:
+        if row["county"] and row["county"] not in by_register_code:
+            errors.append(RowError(row["row"], "county-la", f"no council has the code {row['county']!r}"))
+    if errors:
+        raise ImportFailed(errors)
+    return rows
+
+
+@transaction.atomic
+def areas_load_register(
+    *,
+    actor: User,
+    source: Path | str | TextIO = DEFAULT_REGISTER,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Create or update England, its regions and its councils; audit each change.
+
+    Idempotent: a second load of the same file changes nothing and records nothing.
+    """
+    if isinstance(source, str | Path):
+        with open(source, encoding="utf-8-sig", newline="") as handle:
+            rows = parse_register(handle)
+    else:
+        rows = parse_register(io.StringIO(source.read()))
+
+    existing = {area.gss_code: area for area in Area.objects.all()}
+    auditor = Auditor(actor)
+    created: list[tuple[Any, Any, Any]] = []
+    updated: list[tuple[Any, Any, Any]] = []
+
+    def upsert(code: str, values: dict[str, Any]) -> Area:
+        area = existing.get(code)
+        if area is None:
+            area = Area.objects.create(gss_code=code, **values)
+            existing[code] = area
+            created.append((area, None, snapshot(area)))
+            return area
+        before = snapshot(area)
+        if any(getattr(area, field) != value for field, value in values.items()):
+            for field, value in values.items():
+                setattr(area, field, value)
+            area.save()
+            updated.append((area, before, snapshot(area)))
+        return area
+
+    england = upsert(ENGLAND[0], {"name": ENGLAND[1], "area_type": Area.AreaType.COUNTRY, "parent": None})
+    regions = {
+        name: upsert(code, {"name": name, "area_type": Area.AreaType.REGION, "parent": england})
+        for name, code in REGIONS.items()
+    }
+    # Counties first, so districts can point at them.
+    ordered = sorted(rows, key=lambda row: row["area_type"] != Area.AreaType.COUNTY)
+    by_register_code: dict[str, Area] = {}
+    for done, row in enumerate(ordered, start=1):
+        parent = by_register_code.get(row["county"]) if row["county"] else None
+        if parent is None:
+            parent = regions.get(row["region"], england)
+        values = {field: row[field] for field in AREA_FIELDS}
+        values["parent"] = parent
+        by_register_code[row["register_code"]] = upsert(row["gss_code"], values)
+        if progress:
+            progress(done, len(ordered))
+    auditor.record_many("import", created)
+    auditor.record_many("update", updated)
+    return {"created": len(created), "updated": len(updated), "rows": len(rows)}

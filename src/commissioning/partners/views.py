@@ -1,0 +1,400 @@
+"""Partner pages: thin views that call one selector or service and render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from commissioning.core.exports import EXPORT_FORMATS, table_response
+from commissioning.core.models import User
+from commissioning.core.permissions import Permission
+from commissioning.partners import selectors, services
+from commissioning.partners.decorators import partnership_view
+from commissioning.partners.forms import (
+    CareGroupForm,
+    MembershipForm,
+    NewOrganisationForm,
+    OrganisationForm,
+)
+
+T = TypeVar("T")
+
+
+def _found(selector: Callable[..., T], *args: Any) -> T:
+    try:
+        return selector(*args)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _export_format(request: HttpRequest) -> str | None:
+    fmt = request.GET.get("format", "")
+    return fmt if fmt in EXPORT_FORMATS else None
+
+
+# Partnership -----------------------------------------------------------------------------
+
+
+@partnership_view()
+def partnership_detail(request: HttpRequest) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    return render(
+        request,
+        "partners/partnership.html",
+        {
+            "members": selectors.members_of(partnership),
+            "areas": selectors.areas_of(partnership),
+            "history": selectors.history(partnership),
+            "nav_stage": "governance",
+        },
+    )
+
+
+# Organisations ---------------------------------------------------------------------------
+
+ORGANISATION_COLUMNS = ("Name", "Kind", "ODS code", "GSS code", "Companies House", "Charity", "Org ID")
+
+
+@partnership_view(Permission.VIEW_ORGANISATIONS)
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    organisations = selectors.organisations_in(partnership)
+    fmt = _export_format(request)
+    if fmt:
+        rows = (
+            (
+                o.name,
+                o.get_kind_display(),
+                o.ods_code,
+                o.gss_code,
+                o.companies_house_number,
+                o.charity_number,
+                o.org_id,
+            )
+            for o in organisations
+        )
+        return table_response(
+            filename=f"{partnership.slug}-organisations",
+            headers=ORGANISATION_COLUMNS,
+            rows=rows,
+            fmt=fmt,
+        )
+    return render(
+        request,
+        "partners/organisation_list.html",
+        {
+            "organisations": organisations,
+            "nav_stage": "market",
+        },
+    )
+
+
+@partnership_view(Permission.VIEW_ORGANISATIONS)
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    organisation = _found(selectors.organisation_in, partnership, pk)
+    can_audit = Permission.VIEW_AUDIT in request.permissions  # type: ignore[attr-defined]
+    return render(
+        request,
+        "partners/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "history": selectors.history(organisation) if can_audit else None,
+            "nav_stage": "market",
+        },
+    )
+
+
+@partnership_view(Permission.MANAGE_ORGANISATIONS)
+def organisation_new(request: HttpRequest) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    form = NewOrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        member_role = data.pop("member_role")
+        try:
+            organisation = services.organisation_create(
+                actor=request.user,
+                partnership=partnership,
+                member_role=member_role,
+                **data,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"{organisation.name} added.")
+            return redirect("partners:organisation", partnership.slug, organisation.pk)
+    return render(
+        request,
+        "partners/form_page.html",
+        {
+            "form": form,
+            "title": "Add an organisation",
+            "nav_stage": "market",
+            "cancel_url": reverse("partners:organisations", args=[partnership.slug]),
+        },
+    )
+
+
+@partnership_view(Permission.MANAGE_ORGANISATIONS)
+def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    organisation = _found(selectors.organisation_in, partnership, pk)
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_update(
+                actor=request.user,
+                partnership=partnership,  # type: ignore[arg-type]
+                organisation=_found(selectors.organisation_in, partnership, pk),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("partners:organisation", partnership.slug, pk)
+    return render(
+        request,
+        "partners/form_page.html",
+        {
+            "form": form,
+            "title": f"Change {organisation.name}",
+            "nav_stage": "market",
+            "cancel_url": reverse("partners:organisation", args=[partnership.slug, pk]),
+        },
+    )
+
+
+# Care groups -----------------------------------------------------------------------------
+
+
+@partnership_view()
+def care_group_list(request: HttpRequest) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    groups = selectors.care_groups_in(partnership)
+    fmt = _export_format(request)
+    if fmt:
+        return table_response(
+            filename=f"{partnership.slug}-care-groups",
+            headers=("Order", "Care group", "Description", "In use"),
+            rows=((g.position, g.name, g.description, "yes" if g.is_active else "no") for g in groups),
+            fmt=fmt,
+        )
+    return render(
+        request,
+        "partners/care_group_list.html",
+        {
+            "care_groups": groups,
+            "nav_stage": "strategy",
+        },
+    )
+
+
+@partnership_view()
+def care_group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    group = _found(selectors.care_group_in, partnership, pk)
+    can_audit = Permission.VIEW_AUDIT in request.permissions  # type: ignore[attr-defined]
+    return render(
+        request,
+        "partners/care_group_detail.html",
+        {
+            "care_group": group,
+            "history": selectors.history(group) if can_audit else None,
+            "nav_stage": "strategy",
+        },
+    )
+
+
+@partnership_view(Permission.MANAGE_CARE_GROUPS)
+def care_group_new(request: HttpRequest) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    form = CareGroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "is_active"}
+        try:
+            group = services.care_group_create(actor=request.user, partnership=partnership, **data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Care group {group.name} added.")
+            return redirect("partners:care_group", partnership.slug, group.pk)
+    return render(
+        request,
+        "partners/form_page.html",
+        {
+            "form": form,
+            "title": "Add a care group",
+            "nav_stage": "strategy",
+            "cancel_url": reverse("partners:care_groups", args=[partnership.slug]),
+        },
+    )
+
+
+@partnership_view(Permission.MANAGE_CARE_GROUPS)
+def care_group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    group = _found(selectors.care_group_in, partnership, pk)
+    form = CareGroupForm(request.POST or None, instance=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.care_group_update(
+                actor=request.user,
+                partnership=partnership,  # type: ignore[arg-type]
+                care_group=_found(selectors.care_group_in, partnership, pk),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("partners:care_group", partnership.slug, pk)
+    return render(
+        request,
+        "partners/form_page.html",
+        {
+            "form": form,
+            "title": f"Change {group.name}",
+            "nav_stage": "strategy",
+            "cancel_url": reverse("partners:care_group", args=[partnership.slug, pk]),
+        },
+    )
+
+
+# Areas -----------------------------------------------------------------------------------
+
+
+@partnership_view()
+def area_list(request: HttpRequest) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    return render(
+        request,
+        "partners/area_list.html",
+        {
+            "areas": selectors.areas_of(partnership),
+            "nav_stage": "needs",
+        },
+    )
+
+
+@partnership_view()
+def area_detail(request: HttpRequest, gss_code: str) -> HttpResponse:
+    area = _found(selectors.area_detail, gss_code)
+    return render(request, "partners/area_detail.html", {"area": area, "nav_stage": "needs"})
+
+
+# People and roles ------------------------------------------------------------------------
+
+
+@partnership_view(Permission.VIEW_MEMBERSHIPS)
+def membership_list(request: HttpRequest) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    memberships = selectors.memberships_in(partnership)
+    fmt = _export_format(request)
+    if fmt:
+        return table_response(
+            filename=f"{partnership.slug}-people",
+            headers=("User name", "Name", "Acting for", "Role"),
+            rows=(
+                (m.user.username, str(m.user), m.organisation.name, m.get_role_display()) for m in memberships
+            ),
+            fmt=fmt,
+        )
+    return render(
+        request,
+        "partners/membership_list.html",
+        {
+            "memberships": memberships,
+            "nav_stage": "governance",
+        },
+    )
+
+
+@partnership_view(Permission.MANAGE_MEMBERSHIPS)
+def membership_new(request: HttpRequest) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    form = MembershipForm(request.POST or None, organisations=selectors.organisations_in(partnership))
+    if request.method == "POST" and form.is_valid():
+        user = User.objects.filter(username=form.cleaned_data["username"], is_active=True).first()
+        if user is None:
+            form.add_error("username", "No active user has this user name.")
+        else:
+            try:
+                services.membership_create(
+                    actor=request.user,
+                    partnership=partnership,
+                    user=user,  # type: ignore[arg-type]
+                    organisation=form.cleaned_data["organisation"],
+                    role=form.cleaned_data["role"],
+                )
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(request, f"{user.username} now has that role.")
+                return redirect("partners:memberships", partnership.slug)
+    return render(
+        request,
+        "partners/form_page.html",
+        {
+            "form": form,
+            "title": "Give someone a role",
+            "nav_stage": "governance",
+            "submit_label": "Give role",
+            "cancel_url": reverse("partners:memberships", args=[partnership.slug]),
+        },
+    )
+
+
+@require_POST
+@partnership_view(Permission.MANAGE_MEMBERSHIPS)
+def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    membership = _found(selectors.memberships_in(partnership).get, pk)
+    try:
+        services.membership_revoke(actor=request.user, partnership=partnership, membership=membership)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Role revoked from {membership.user.username}.")
+    return redirect("partners:memberships", partnership.slug)
+
+
+# Audit -----------------------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+
+
+@partnership_view(Permission.VIEW_AUDIT)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    events = selectors.audit_events_in(partnership)
+    fmt = _export_format(request)
+    if fmt:
+        return table_response(
+            filename=f"{partnership.slug}-audit-trail",
+            headers=("When", "Who", "Action", "Record type", "Record", "Summary"),
+            rows=(
+                (
+                    e.occurred_at.isoformat(),
+                    e.actor.username,
+                    e.get_action_display(),
+                    e.object_type.name,
+                    e.object_repr,
+                    e.summary,
+                )
+                for e in events.iterator(chunk_size=2000)
+            ),
+            fmt=fmt,
+        )
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "partners/audit_rows.html" if request.htmx else "partners/audit.html"  # type: ignore[attr-defined]
+    return render(request, template, {"page": page, "nav_stage": "governance"})

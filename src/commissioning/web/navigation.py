@@ -1,0 +1,57 @@
+"""The commissioning cycle as navigation: each stage lists the pages that serve it.
+
+Areas of the platform add their pages here as they are built; a stage with no pages yet
+still shows on the dashboard, so the cycle is always seen whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from commissioning.core.permissions import Permission
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url_name: str
+    permission: Permission = Permission.VIEW_PARTNERSHIP
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    label: str
+    question: str
+    links: tuple[Link, ...] = field(default_factory=tuple)
+
+
+CYCLE: tuple[Stage, ...] = (
+    Stage("needs", "Needs", "What does our population need?", (Link("Areas", "partners:areas"),)),
+    Stage(
+        "strategy",
+        "Strategy",
+        "What will we do about it, for whom?",
+        (Link("Care groups", "partners:care_groups"),),
+    ),
+    Stage("resources", "Resources", "What money do the partners put in, and where does it go?"),
+    Stage(
+        "market",
+        "Market",
+        "Who can provide, and how do we buy?",
+        (Link("Organisations", "partners:organisations", Permission.VIEW_ORGANISATIONS),),
+    ),
+    Stage("contracts", "Contracts", "What have we bought, at what price, for which outcomes?"),
+    Stage("performance", "Performance", "Is it working, and what do we change?"),
+    Stage(
+        "governance",
+        "Governance",
+        "Who decides, and who answers for it?",
+        (
+            Link("Partnership", "partners:partnership"),
+            Link("People and roles", "partners:memberships", Permission.VIEW_MEMBERSHIPS),
+            Link("Audit trail", "partners:audit", Permission.VIEW_AUDIT),
+        ),
+    ),
+    Stage("engagement", "Engagement", "What have people told us, and what did we do?"),
+)

@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from commissioning.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("switch/", views.switch_partnership, name="switch_partnership"),
+    path("p/<slug:slug>/", views.dashboard, name="dashboard"),
+    path("p/<slug:slug>/", include("commissioning.partners.urls")),
+]
