@@ -9,7 +9,6 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from commissioning.core.models import User
 from commissioning.core.permissions import Permission
 from commissioning.partners import selectors, services
 from commissioning.partners.models import Partnership
@@ -271,7 +270,7 @@ def list_memberships(request: HttpRequest, slug: str) -> Any:
 def create_membership(request: HttpRequest, slug: str, payload: MembershipIn) -> Any:
     partnership = _partnership(request, slug, Permission.VIEW_MEMBERSHIPS)
     require_permission(request.user, Permission.MANAGE_MEMBERSHIPS, partnership=partnership)
-    user = User.objects.filter(username=payload.username, is_active=True).first()
+    user = selectors.active_user(payload.username)
     if user is None:
         raise ValidationError({"username": f"No active user is called {payload.username!r}."})
     organisation = _get(selectors.organisation_in, partnership, payload.organisation_id)

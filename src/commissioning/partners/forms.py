@@ -7,6 +7,12 @@ from commissioning.core.permissions import ROLE_CHOICES
 from commissioning.partners.models import CareGroup, Organisation, PartnershipMember
 
 
+class HttpsURLField(forms.URLField):
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+
 class OrganisationForm(NhsFormMixin, forms.ModelForm):
     class Meta:
         model = Organisation
@@ -21,6 +27,7 @@ class OrganisationForm(NhsFormMixin, forms.ModelForm):
             "la_code",
             "website",
         ]
+        field_classes = {"website": HttpsURLField}
         help_texts = {
             "ods_code": "NHS Organisation Data Service code, such as QRL or 10X.",
             "gss_code": "ONS code for a council, such as E06000045.",

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from commissioning.core.audit import history_for
-from commissioning.core.models import AuditEvent
+from commissioning.core.models import AuditEvent, User
 from commissioning.partners.models import (
     Area,
     CareGroup,
@@ -97,6 +97,11 @@ def area_detail(gss_code: str) -> Area:
         )
         .get(gss_code=gss_code)
     )
+
+
+def active_user(username: str) -> User | None:
+    """A signed-up person by user name, to give them a role."""
+    return User.objects.filter(username=username, is_active=True).first()
 
 
 def memberships_in(partnership: Partnership) -> QuerySet[Membership]:

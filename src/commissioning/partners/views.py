@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning.core.exports import EXPORT_FORMATS, table_response
-from commissioning.core.models import User
 from commissioning.core.permissions import Permission
 from commissioning.partners import selectors, services
 from commissioning.partners.decorators import partnership_view
@@ -324,7 +323,7 @@ def membership_new(request: HttpRequest) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
     form = MembershipForm(request.POST or None, organisations=selectors.organisations_in(partnership))
     if request.method == "POST" and form.is_valid():
-        user = User.objects.filter(username=form.cleaned_data["username"], is_active=True).first()
+        user = selectors.active_user(form.cleaned_data["username"])
         if user is None:
             form.add_error("username", "No active user has this user name.")
         else:
