@@ -115,7 +115,7 @@ def test_removing_a_partner_below_two_is_refused(southampton, user_for):
         ("gss_code", "E06000045", "already has the ONS GSS code"),
         ("companies_house_number", "12345", "Companies House"),
         ("charity_number", "12", "Charity Commission"),
-        ("la_code", "S1", "three capital letters"),
+        ("la_code", "S1", "three or four capital letters"),
     ],
 )
 def test_bad_identifiers_name_the_field_and_save_nothing(southampton, user_for, field, value, words):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -106,13 +107,19 @@ def parse_register(stream: TextIO) -> list[dict[str, Any]]:
         start, end = dates.get("start-date"), dates.get("end-date")
         if start and end and end < start:
             errors.append(RowError(number, "end-date", "ends before it starts"))
+        register_code = raw["local-authority-code"].strip().upper()
+        if not re.fullmatch(r"[A-Z]{3,4}", register_code):
+            errors.append(RowError(number, "local-authority-code", "must be three or four capital letters"))
+        for column, limit in (("nice-name", 200), ("replaced-by", 200)):
+            if len(raw[column].strip()) > limit:
+                errors.append(RowError(number, column, f"longer than {limit} characters"))
         rows.append(
             {
                 "row": number,
                 "gss_code": code,
                 "name": raw["nice-name"].strip() or raw.get("official-name", "").strip(),
                 "area_type": COUNCIL_TYPES.get(kind, ""),
-                "register_code": raw["local-authority-code"].strip().upper(),
+                "register_code": register_code,
                 "valid_from": start,
                 "valid_to": end,
                 "replaced_by": raw["replaced-by"].strip(),

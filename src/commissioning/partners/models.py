@@ -45,9 +45,9 @@ class Organisation(models.Model):
     charity_number = models.CharField("Charity Commission number", max_length=10, blank=True)
     la_code = models.CharField(
         "Local authority register code",
-        max_length=3,
+        max_length=4,
         blank=True,
-        help_text="The three-letter code in the register of local authorities (e.g. STH).",
+        help_text="The three- or four-letter code in the register of local authorities (e.g. STH).",
     )
     website = models.URLField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -100,8 +100,8 @@ class Organisation(models.Model):
             if problem:
                 errors[field] = problem
         self.la_code = identifiers.normalise(self.la_code)
-        if self.la_code and not re.fullmatch(r"[A-Z]{3}", self.la_code):
-            errors["la_code"] = "A local authority register code is three capital letters."
+        if self.la_code and not re.fullmatch(r"[A-Z]{3,4}", self.la_code):
+            errors["la_code"] = "A local authority register code is three or four capital letters (e.g. STH)."
         if self.kind == self.Kind.LOCAL_AUTHORITY and self.companies_house_number:
             errors["companies_house_number"] = "A local authority has no Companies House number."
         if errors:
@@ -151,7 +151,7 @@ class Area(models.Model):
         related_name="compared_by",
         help_text="The areas this one is benchmarked against (e.g. its statistical neighbours).",
     )
-    register_code = models.CharField(max_length=3, blank=True)
+    register_code = models.CharField(max_length=4, blank=True)
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
     replaced_by = models.CharField(max_length=200, blank=True)
