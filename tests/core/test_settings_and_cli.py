@@ -80,5 +80,7 @@ def test_createadmin_makes_a_superuser_and_refuses_weak_passwords(capsys):
 
     assert main(["createadmin", "platform-admin", "--password", "password", "--no-migrate"]) == 2
     assert "Password refused" in capsys.readouterr().err
-    assert main(["createadmin", "platform-admin", "--password", "Correct-Horse-Battery-9", "--no-migrate"]) == 0
+    assert (
+        main(["createadmin", "platform-admin", "--password", "Correct-Horse-Battery-9", "--no-migrate"]) == 0
+    )
     assert User.objects.get(username="platform-admin").is_superuser
