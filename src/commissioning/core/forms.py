@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+T = TypeVar("T")
 
 WIDGET_CLASSES = {
     forms.Select: "nhsuk-select",
@@ -42,3 +46,17 @@ class NhsFormMixin:
         else:
             for message in error.messages:
                 self.add_error(None, message)  # type: ignore[attr-defined]
+
+
+def submit(request: HttpRequest, form: Any, write: Callable[[dict[str, Any]], T]) -> T | None:
+    """On a valid POST, call the service with the cleaned data and return what it returns.
+
+    A service's ValidationError lands on the form's fields, and the caller re-renders it.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return write(dict(form.cleaned_data))
+    except ValidationError as error:
+        form.add_service_error(error)
+        return None

@@ -5,6 +5,7 @@ from django import forms
 from commissioning.core.forms import NhsFormMixin
 from commissioning.core.permissions import ROLE_CHOICES
 from commissioning.partners.models import CareGroup, Organisation, PartnershipMember
+from commissioning.partners.selectors import active_user
 
 
 class HttpsURLField(forms.URLField):
@@ -67,3 +68,10 @@ class MembershipForm(NhsFormMixin, forms.Form):
     def __init__(self, *args: object, organisations: object = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+
+    def clean_username(self) -> object:
+        """The person, found by user name."""
+        user = active_user(self.cleaned_data["username"].strip())
+        if user is None:
+            raise forms.ValidationError("No active user has this user name.")
+        return user

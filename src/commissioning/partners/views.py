@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from commissioning.core.exports import EXPORT_FORMATS, table_response
+from commissioning.core.forms import submit
 from commissioning.core.permissions import Permission
 from commissioning.partners import selectors, services
 from commissioning.partners.decorators import partnership_view
@@ -112,65 +113,48 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _form_page(request: HttpRequest, form: Any, title: str, cancel_url: str, **extra: Any) -> HttpResponse:
+    return render(
+        request, "partners/form_page.html", {"form": form, "title": title, "cancel_url": cancel_url, **extra}
+    )
+
+
 @partnership_view(Permission.MANAGE_ORGANISATIONS)
 def organisation_new(request: HttpRequest) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
     form = NewOrganisationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        member_role = data.pop("member_role")
-        try:
-            organisation = services.organisation_create(
-                actor=request.user,
-                partnership=partnership,
-                member_role=member_role,
-                **data,  # type: ignore[arg-type]
-            )
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f"{organisation.name} added.")
-            return redirect("partners:organisation", partnership.slug, organisation.pk)
-    return render(
+    organisation = submit(
         request,
-        "partners/form_page.html",
-        {
-            "form": form,
-            "title": "Add an organisation",
-            "nav_stage": "market",
-            "cancel_url": reverse("partners:organisations", args=[partnership.slug]),
-        },
+        form,
+        lambda data: services.organisation_create(actor=request.user, partnership=partnership, **data),  # type: ignore[arg-type]
     )
+    if organisation is not None:
+        messages.success(request, f"{organisation.name} added.")
+        return redirect("partners:organisation", partnership.slug, organisation.pk)
+    cancel = reverse("partners:organisations", args=[partnership.slug])
+    return _form_page(request, form, "Add an organisation", cancel, nav_stage="market")
 
 
 @partnership_view(Permission.MANAGE_ORGANISATIONS)
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
     organisation = _found(selectors.organisation_in, partnership, pk)
-    form = OrganisationForm(request.POST or None, instance=organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.organisation_update(
-                actor=request.user,
-                partnership=partnership,  # type: ignore[arg-type]
-                organisation=_found(selectors.organisation_in, partnership, pk),
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, "Changes saved.")
-            return redirect("partners:organisation", partnership.slug, pk)
-    return render(
+    form = OrganisationForm(request.POST or None, instance=_found(selectors.organisation_in, partnership, pk))
+    saved = submit(
         request,
-        "partners/form_page.html",
-        {
-            "form": form,
-            "title": f"Change {organisation.name}",
-            "nav_stage": "market",
-            "cancel_url": reverse("partners:organisation", args=[partnership.slug, pk]),
-        },
+        form,
+        lambda data: services.organisation_update(
+            actor=request.user,
+            partnership=partnership,
+            organisation=organisation,
+            **data,  # type: ignore[arg-type]
+        ),
     )
+    if saved is not None:
+        messages.success(request, "Changes saved.")
+        return redirect("partners:organisation", partnership.slug, pk)
+    cancel = reverse("partners:organisation", args=[partnership.slug, pk])
+    return _form_page(request, form, f"Change {organisation.name}", cancel, nav_stage="market")
 
 
 # Care groups -----------------------------------------------------------------------------
@@ -218,55 +202,42 @@ def care_group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def care_group_new(request: HttpRequest) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
     form = CareGroupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "is_active"}
-        try:
-            group = services.care_group_create(actor=request.user, partnership=partnership, **data)  # type: ignore[arg-type]
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f"Care group {group.name} added.")
-            return redirect("partners:care_group", partnership.slug, group.pk)
-    return render(
+    group = submit(
         request,
-        "partners/form_page.html",
-        {
-            "form": form,
-            "title": "Add a care group",
-            "nav_stage": "strategy",
-            "cancel_url": reverse("partners:care_groups", args=[partnership.slug]),
-        },
+        form,
+        lambda data: services.care_group_create(
+            actor=request.user,  # type: ignore[arg-type]
+            partnership=partnership,
+            **{k: v for k, v in data.items() if k != "is_active"},
+        ),
     )
+    if group is not None:
+        messages.success(request, f"Care group {group.name} added.")
+        return redirect("partners:care_group", partnership.slug, group.pk)
+    cancel = reverse("partners:care_groups", args=[partnership.slug])
+    return _form_page(request, form, "Add a care group", cancel, nav_stage="strategy")
 
 
 @partnership_view(Permission.MANAGE_CARE_GROUPS)
 def care_group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
     group = _found(selectors.care_group_in, partnership, pk)
-    form = CareGroupForm(request.POST or None, instance=group)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.care_group_update(
-                actor=request.user,
-                partnership=partnership,  # type: ignore[arg-type]
-                care_group=_found(selectors.care_group_in, partnership, pk),
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, "Changes saved.")
-            return redirect("partners:care_group", partnership.slug, pk)
-    return render(
+    form = CareGroupForm(request.POST or None, instance=_found(selectors.care_group_in, partnership, pk))
+    saved = submit(
         request,
-        "partners/form_page.html",
-        {
-            "form": form,
-            "title": f"Change {group.name}",
-            "nav_stage": "strategy",
-            "cancel_url": reverse("partners:care_group", args=[partnership.slug, pk]),
-        },
+        form,
+        lambda data: services.care_group_update(
+            actor=request.user,
+            partnership=partnership,
+            care_group=group,
+            **data,  # type: ignore[arg-type]
+        ),
     )
+    if saved is not None:
+        messages.success(request, "Changes saved.")
+        return redirect("partners:care_group", partnership.slug, pk)
+    cancel = reverse("partners:care_group", args=[partnership.slug, pk])
+    return _form_page(request, form, f"Change {group.name}", cancel, nav_stage="strategy")
 
 
 # Areas -----------------------------------------------------------------------------------
@@ -322,34 +293,25 @@ def membership_list(request: HttpRequest) -> HttpResponse:
 def membership_new(request: HttpRequest) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
     form = MembershipForm(request.POST or None, organisations=selectors.organisations_in(partnership))
-    if request.method == "POST" and form.is_valid():
-        user = selectors.active_user(form.cleaned_data["username"])
-        if user is None:
-            form.add_error("username", "No active user has this user name.")
-        else:
-            try:
-                services.membership_create(
-                    actor=request.user,
-                    partnership=partnership,
-                    user=user,  # type: ignore[arg-type]
-                    organisation=form.cleaned_data["organisation"],
-                    role=form.cleaned_data["role"],
-                )
-            except ValidationError as error:
-                form.add_service_error(error)
-            else:
-                messages.success(request, f"{user.username} now has that role.")
-                return redirect("partners:memberships", partnership.slug)
-    return render(
+    membership = submit(
         request,
-        "partners/form_page.html",
-        {
-            "form": form,
-            "title": "Give someone a role",
-            "nav_stage": "governance",
-            "submit_label": "Give role",
-            "cancel_url": reverse("partners:memberships", args=[partnership.slug]),
-        },
+        form,
+        lambda data: services.membership_create(
+            actor=request.user,  # type: ignore[arg-type]
+            partnership=partnership,
+            user=data["username"],
+            organisation=data["organisation"],
+            role=data["role"],
+        ),
+    )
+    if membership is not None:
+        messages.success(
+            request, f"{membership.user.username} is now {membership.get_role_display().lower()}."
+        )
+        return redirect("partners:memberships", partnership.slug)
+    cancel = reverse("partners:memberships", args=[partnership.slug])
+    return _form_page(
+        request, form, "Give someone a role", cancel, nav_stage="governance", submit_label="Give role"
     )
 
 
