@@ -259,7 +259,12 @@ def area_list(request: HttpRequest) -> HttpResponse:
 @partnership_view()
 def area_detail(request: HttpRequest, gss_code: str) -> HttpResponse:
     area = _found(selectors.area_detail, gss_code)
-    return render(request, "partners/area_detail.html", {"area": area, "nav_stage": "needs"})
+    can_audit = Permission.VIEW_AUDIT in request.permissions  # type: ignore[attr-defined]
+    return render(
+        request,
+        "partners/area_detail.html",
+        {"area": area, "history": selectors.history(area) if can_audit else None, "nav_stage": "needs"},
+    )
 
 
 # People and roles ------------------------------------------------------------------------
