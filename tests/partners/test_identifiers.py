@@ -17,7 +17,9 @@ def test_malformed_ods_codes_are_refused_with_the_rule(code):
     assert "ODS code is 3 to 6" in ids.check_ods_code(code)
 
 
-@pytest.mark.parametrize("code", ["E06000045", "E10000024", "E92000001", "W06000015", "S12000033", "N09000002"])
+@pytest.mark.parametrize(
+    "code", ["E06000045", "E10000024", "E92000001", "W06000015", "S12000033", "N09000002"]
+)
 def test_gss_codes(code):
     assert ids.check_gss_code(code) is None
 

@@ -123,7 +123,11 @@ def test_bad_identifiers_name_the_field_and_save_nothing(southampton, user_for, 
     before = (_unchanged(Organisation), _unchanged(AuditEvent))
     with pytest.raises(ValidationError) as error:
         services.organisation_create(
-            actor=admin, partnership=southampton, name="Test provider", kind="private_provider", **{field: value}
+            actor=admin,
+            partnership=southampton,
+            name="Test provider",
+            kind="private_provider",
+            **{field: value},
         )
     assert words in " ".join(error.value.message_dict[field])
     assert (_unchanged(Organisation), _unchanged(AuditEvent)) == before

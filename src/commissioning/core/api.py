@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema
+from ninja.responses import Status
 from ninja.security import HttpBearer, django_auth
 
 from commissioning.core.imports import ImportFailed
@@ -70,7 +71,7 @@ class TokenOut(Schema):
 
 
 @router.post("/tokens", response={201: TokenOut}, auth=django_auth)
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     """Issue an API token for yourself (signed in through the browser). Shown once."""
     days = min(max(payload.valid_for_days, 1), 366)
     token, raw = api_token_create(
@@ -78,4 +79,6 @@ def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str,
         name=payload.name,
         valid_for=dt.timedelta(days=days),
     )
-    return 201, {"name": token.name, "prefix": token.prefix, "token": raw, "expires_at": token.expires_at}
+    return Status(
+        201, {"name": token.name, "prefix": token.prefix, "token": raw, "expires_at": token.expires_at}
+    )

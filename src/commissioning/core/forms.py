@@ -27,14 +27,24 @@ class NhsFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         for name, field in self.fields.items():
-            css = WIDGET_CLASSES.get(type(field.widget), "nhsuk-input")
-            field.widget.attrs.setdefault("class", css)
-            described = [f"id_{name}-hint"] if field.help_text else []
-            if self.is_bound and name in self.errors:  # type: ignore[attr-defined]
-                field.widget.attrs["class"] += f" {css.split()[0]}--error"
-                described.append(f"id_{name}-error")
-            if described:
-                field.widget.attrs["aria-describedby"] = " ".join(described)
+            field.widget.attrs.setdefault("class", WIDGET_CLASSES.get(type(field.widget), "nhsuk-input"))
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}-hint"
+
+    def full_clean(self) -> None:
+        """After validation, mark fields in error the way the design system expects."""
+        super().full_clean()  # type: ignore[misc]
+        for name in self.errors:  # type: ignore[attr-defined]
+            self.mark_error(name)
+
+    def mark_error(self, name: str) -> None:
+        field = self.fields.get(name)
+        if field is None or "--error" in field.widget.attrs.get("class", ""):
+            return
+        css = field.widget.attrs["class"].split()[0]
+        field.widget.attrs["class"] += f" {css}--error"
+        described = field.widget.attrs.get("aria-describedby", "")
+        field.widget.attrs["aria-describedby"] = f"{described} id_{name}-error".strip()
 
     def add_service_error(self, error: ValidationError) -> None:
         """Show a service's ValidationError on the fields it names, or above the form."""
@@ -43,6 +53,8 @@ class NhsFormMixin:
                 target = field if field in self.fields else None
                 for message in messages:
                     self.add_error(target, message)  # type: ignore[attr-defined]
+                if target:
+                    self.mark_error(target)
         else:
             for message in error.messages:
                 self.add_error(None, message)  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from commissioning.core.permissions import Permission
 from commissioning.partners import selectors, services
@@ -100,7 +101,13 @@ class AreaOut(Schema):
     valid_to: dt.date | None
 
 
-class AreaDetailOut(AreaOut):
+class AreaDetailOut(Schema):
+    gss_code: str
+    name: str
+    area_type: str
+    parent: str | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
     comparators: list[str]
     children: list[str]
 
@@ -202,7 +209,7 @@ def create_organisation(request: HttpRequest, slug: str, payload: OrganisationIn
         member_role=member_role,
         **data,  # type: ignore[arg-type]
     )
-    return 201, organisation
+    return Status(201, organisation)
 
 
 @router.get("/partnerships/{slug}/organisations/{organisation_id}", response=OrganisationOut)
@@ -245,7 +252,7 @@ def create_care_group(request: HttpRequest, slug: str, payload: CareGroupIn) -> 
         partnership=partnership,
         **payload.dict(),  # type: ignore[arg-type]
     )
-    return 201, care_group
+    return Status(201, care_group)
 
 
 @router.patch("/partnerships/{slug}/care-groups/{care_group_id}", response=CareGroupOut)
@@ -281,7 +288,7 @@ def create_membership(request: HttpRequest, slug: str, payload: MembershipIn) ->
         organisation=organisation,
         role=payload.role,
     )
-    return 201, membership
+    return Status(201, membership)
 
 
 @router.get("/partnerships/{slug}/audit-events", response=list[AuditEventOut])

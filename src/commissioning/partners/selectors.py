@@ -108,6 +108,10 @@ def memberships_in(partnership: Partnership) -> QuerySet[Membership]:
     return partnership.memberships.select_related("user", "organisation").order_by("user__username", "role")
 
 
+def membership_in(partnership: Partnership, pk: int) -> Membership:
+    return memberships_in(partnership).get(pk=pk)
+
+
 def audit_events_in(partnership: Partnership) -> QuerySet[AuditEvent]:
     """Events recorded in the partnership's work, and changes to its member organisations."""
     organisation_type = ContentType.objects.get_for_model(Organisation)

@@ -324,7 +324,7 @@ def membership_new(request: HttpRequest) -> HttpResponse:
 @partnership_view(Permission.MANAGE_MEMBERSHIPS)
 def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
-    membership = _found(selectors.memberships_in(partnership).get, pk)
+    membership = _found(selectors.membership_in, partnership, pk)
     try:
         services.membership_revoke(actor=request.user, partnership=partnership, membership=membership)  # type: ignore[arg-type]
     except ValidationError as error:

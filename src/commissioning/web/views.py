@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import re
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from commissioning.partners.decorators import CURRENT_PARTNERSHIP_KEY, partnership_view
 from commissioning.partners.selectors import partnership_summary, partnerships_for
 from commissioning.web.navigation import CYCLE
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -25,8 +29,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def switch_partnership(request: HttpRequest) -> HttpResponse:
     """The switcher posts a slug; the dashboard checks membership like every page."""
     slug = request.GET.get("partnership", "")
-    if not slug:
-        return redirect("home")
+    if not SLUG.fullmatch(slug):
+        raise Http404("No such partnership.")
     return redirect(reverse("dashboard", args=[slug]))
 
 
