@@ -72,3 +72,14 @@ def test_admin_changes_to_partners_are_audited(client, southampton):
     event = AuditEvent.objects.filter(object_type__model="caregroup", object_id=str(group.pk)).first()
     assert event.actor == admin and event.action == "update"
     assert event.after["description"] == "Changed by the platform administrator"
+
+
+def test_history_shows_real_changes_only(southampton):
+    from commissioning.partners.models import Organisation
+
+    council = Organisation.objects.get(gss_code="E06000045")
+    event = AuditEvent.objects.get(object_type__model="organisation", object_id=str(council.pk))
+    fields = [name for name, _, _ in event.changes]
+    assert "gss_code" in fields and "name" in fields
+    # Empty identifiers and the record's own timestamps are not "changes".
+    assert "ods_code" not in fields and "created_at" not in fields

@@ -38,6 +38,8 @@ def snapshot(obj: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[str, A
     for field in obj._meta.concrete_fields:
         if field.name in exclude or field.name in {"id", "password"}:
             continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            continue  # timestamps the event itself records
         data[field.name] = _json_value(field.value_from_object(obj))
     if obj.pk is not None:
         for field in obj._meta.many_to_many:

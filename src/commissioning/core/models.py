@@ -96,10 +96,12 @@ class AuditEvent(models.Model):
         before = self.before or {}
         after = self.after or {}
         fields = sorted(set(before) | set(after))
+        empty = (None, "", [])
         return [
             (field, before.get(field), after.get(field))
             for field in fields
             if before.get(field) != after.get(field)
+            and not (before.get(field) in empty and after.get(field) in empty)
         ]
 
 
