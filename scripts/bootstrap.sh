@@ -6,7 +6,11 @@ cd "$(dirname "$0")/.."
 if ! command -v uv >/dev/null 2>&1; then
   echo "==> installing uv"
   python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
-  export PATH="$HOME/.local/bin:$PATH"
+  hash -r
+  if ! command -v uv >/dev/null 2>&1; then
+    UV_BIN="$(python3 -c 'import uv; print(uv.find_uv_bin())')"
+    export PATH="$(dirname "$UV_BIN"):$PATH"
+  fi
 fi
 
 echo "==> Python environment (uv sync)"

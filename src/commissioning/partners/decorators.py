@@ -31,7 +31,8 @@ def partnership_view(
             require_permission(request.user, permission, partnership=partnership)
             request.partnership = partnership  # type: ignore[attr-defined]
             request.permissions = permissions_in(request.user, partnership)  # type: ignore[attr-defined]
-            request.session[CURRENT_PARTNERSHIP_KEY] = partnership.slug
+            if request.session.get(CURRENT_PARTNERSHIP_KEY) != partnership.slug:
+                request.session[CURRENT_PARTNERSHIP_KEY] = partnership.slug
             return view(request, *args, **kwargs)
 
         return wrapper
