@@ -240,3 +240,26 @@ def test_auditor_refuses_to_work_without_an_actor(southampton):
 
     with pytest.raises(MissingActorError):
         Auditor(None)
+
+
+def test_a_new_provider_cannot_join_as_a_partner(southampton, user_for):
+    admin = user_for("southampton", Role.ADMINISTRATOR)
+    before = (_unchanged(Organisation), _unchanged(PartnershipMember), _unchanged(AuditEvent))
+    with pytest.raises(ValidationError) as error:
+        services.organisation_create(
+            actor=admin,
+            partnership=southampton,
+            name="Care Co",
+            kind="private_provider",
+            member_role="partner",
+        )
+    assert "can only be an associate" in error.value.message_dict["member_role"][0]
+    with pytest.raises(ValidationError, match="at most one host"):
+        services.organisation_create(
+            actor=admin,
+            partnership=southampton,
+            name="Second council",
+            kind="local_authority",
+            member_role="host",
+        )
+    assert (_unchanged(Organisation), _unchanged(PartnershipMember), _unchanged(AuditEvent)) == before

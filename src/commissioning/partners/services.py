@@ -81,20 +81,13 @@ def organisation_create(
     organisation = Organisation()
     _apply(organisation, fields, ORGANISATION_FIELDS)
     validate(organisation)
-    if member_role != PartnershipMember.Role.ASSOCIATE and not organisation.is_commissioner:
-        raise ValidationError(
-            {
-                "kind": "Only commissioning organisations (ICB, CCG, PCT or local authority) can "
-                "be a host or partner; add a provider as an associate."
-            }
-        )
+    _check_member_roles(partnership, [(organisation, member_role)], adding=True, field="member_role")
     organisation.save()
     auditor = Auditor(actor, partnership_id=partnership.pk)
     auditor.created(organisation)
-    member = PartnershipMember(partnership=partnership, organisation=organisation, role=member_role)
-    _check_member_roles(partnership, [(organisation, member_role)], adding=True)
-    member.save()
-    auditor.created(member)
+    auditor.created(
+        PartnershipMember.objects.create(partnership=partnership, organisation=organisation, role=member_role)
+    )
     return organisation
 
 
@@ -129,20 +122,22 @@ def _check_member_roles(
     members: Sequence[tuple[Organisation, str]],
     *,
     adding: bool = False,
+    field: str = "members",
 ) -> None:
+    """Roles must be known, only commissioners may be host or partner, and one host at most."""
     valid_roles = {choice.value for choice in PartnershipMember.Role}
     for organisation, role in members:
         if role not in valid_roles:
             raise ValidationError(
                 {
-                    "members": f"{organisation.name}: the role {role!r} is not one of "
+                    field: f"{organisation.name}: the role {role!r} is not one of "
                     f"{', '.join(sorted(valid_roles))}."
                 }
             )
         if role != PartnershipMember.Role.ASSOCIATE and not organisation.is_commissioner:
             raise ValidationError(
                 {
-                    "members": f"{organisation.name} is a {organisation.get_kind_display().lower()}, "
+                    field: f"{organisation.name} is a {organisation.get_kind_display().lower()}, "
                     "not a commissioning organisation, so it can only be an associate."
                 }
             )
@@ -153,7 +148,7 @@ def _check_member_roles(
         and partnership.members.filter(role=PartnershipMember.Role.HOST).exists()
     )
     if len(hosts) > 1 or (hosts and existing_host):
-        raise ValidationError({"members": "A partnership has at most one host organisation."})
+        raise ValidationError({field: "A partnership has at most one host organisation."})
 
 
 def _commissioners(members: Iterable[tuple[Organisation, str]]) -> set[int]:
@@ -222,7 +217,7 @@ def partnership_member_add(
     require_permission(actor, Permission.MANAGE_PARTNERSHIP, partnership=partnership)
     if partnership.members.filter(organisation=organisation).exists():
         raise ValidationError({"organisation": f"{organisation.name} is already a member."})
-    _check_member_roles(partnership, [(organisation, role)], adding=True)
+    _check_member_roles(partnership, [(organisation, role)], adding=True, field="role")
     member = PartnershipMember.objects.create(partnership=partnership, organisation=organisation, role=role)
     Auditor(actor, partnership_id=partnership.pk).created(member)
     return member
