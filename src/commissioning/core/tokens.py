@@ -6,9 +6,11 @@ import datetime as dt
 import secrets
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from commissioning.core.audit import Auditor
+from commissioning.core.errors import NotPermitted
 from commissioning.core.models import ApiToken, User, hash_token
 
 TOKEN_PREFIX = "jcp_"
@@ -53,7 +55,12 @@ def api_token_user(raw: str) -> User | None:
 @transaction.atomic
 def api_token_revoke(*, actor: User, token: ApiToken) -> None:
     if token.user_id != actor.pk:
-        raise PermissionError("You can revoke only your own tokens.")
+        raise NotPermitted("You can revoke only your own tokens.")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     Auditor(actor).record("revoke", token, summary="API token revoked")
+
+
+def tokens_of(user: User) -> QuerySet[ApiToken]:
+    """A person's own tokens, newest first; nobody sees anyone else's."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at")

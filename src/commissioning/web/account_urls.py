@@ -2,6 +2,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
+from commissioning.web import account_views
+
 urlpatterns = [
     path(
         "login/",
@@ -9,4 +11,6 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tokens/", account_views.api_tokens, name="api_tokens"),
+    path("tokens/<int:pk>/revoke/", account_views.api_token_revoke_view, name="api_token_revoke"),
 ]
