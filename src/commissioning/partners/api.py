@@ -192,6 +192,33 @@ def get_partnership(request: HttpRequest, slug: str) -> dict[str, Any]:
     }
 
 
+class PartnershipPatch(Schema):
+    name: str | None = None
+    description: str | None = None
+    areas: list[str] | None = None
+
+
+@router.patch("/partnerships/{slug}", response=PartnershipDetailOut)
+def update_partnership(request: HttpRequest, slug: str, payload: PartnershipPatch) -> dict[str, Any]:
+    """Rename the partnership, describe it, or set the areas (GSS codes) it covers."""
+    partnership = _partnership(request, slug, Permission.VIEW_PARTNERSHIP)
+    changes = payload.dict(exclude_none=True)
+    codes = changes.pop("areas", None)
+    areas = None
+    if codes is not None:
+        areas = list(selectors.areas().filter(gss_code__in=codes))
+        unknown = sorted(set(codes) - {area.gss_code for area in areas})
+        if unknown:
+            raise ValidationError({"areas": f"No area has the GSS code {', '.join(unknown)}."})
+    services.partnership_update(
+        actor=request.user,  # type: ignore[arg-type]
+        partnership=partnership,
+        areas=areas,
+        **changes,
+    )
+    return get_partnership(request, slug)
+
+
 @router.get("/partnerships/{slug}/organisations", response=list[OrganisationOut])
 def list_organisations(request: HttpRequest, slug: str) -> Any:
     partnership = _partnership(request, slug, Permission.VIEW_ORGANISATIONS)
@@ -289,6 +316,14 @@ def create_membership(request: HttpRequest, slug: str, payload: MembershipIn) ->
         role=payload.role,
     )
     return Status(201, membership)
+
+
+@router.delete("/partnerships/{slug}/memberships/{membership_id}", response={204: None})
+def revoke_membership(request: HttpRequest, slug: str, membership_id: int) -> Status[None]:
+    partnership = _partnership(request, slug, Permission.VIEW_MEMBERSHIPS)
+    membership = _get(selectors.membership_in, partnership, membership_id)
+    services.membership_revoke(actor=request.user, partnership=partnership, membership=membership)  # type: ignore[arg-type]
+    return Status(204, None)
 
 
 @router.get("/partnerships/{slug}/audit-events", response=list[AuditEventOut])
