@@ -36,7 +36,7 @@ def snapshot(obj: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[str, A
     """The object's own field values as JSON-safe data (foreign keys by id, M2M by ids)."""
     data: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
-        if field.name in exclude or field.name in {"id", "password"}:
+        if field.name in exclude or field.name in {"id", "password", "last_login"}:
             continue
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             continue  # timestamps the event itself records

@@ -75,3 +75,17 @@ class MembershipForm(NhsFormMixin, forms.Form):
         if user is None:
             raise forms.ValidationError("No active user has this user name.")
         return user
+
+
+class NewPersonForm(NhsFormMixin, forms.Form):
+    full_name = forms.CharField(max_length=200)
+    email = forms.EmailField(label="Email address")
+    username = forms.CharField(
+        label="User name", max_length=150, help_text="What they will sign in with, e.g. jsmith."
+    )
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label="Acting for")
+    role = forms.ChoiceField(choices=ROLE_CHOICES)
+
+    def __init__(self, *args: object, organisations: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]

@@ -344,6 +344,29 @@ def membership_create(
 
 
 @transaction.atomic
+def person_add(
+    *,
+    actor: User,
+    partnership: Partnership,
+    username: str,
+    full_name: str,
+    email: str,
+    organisation: Organisation,
+    role: str,
+) -> Membership:
+    """Create a sign-in for a new person and give them a role; they set their own password."""
+    require_permission(actor, Permission.MANAGE_MEMBERSHIPS, partnership=partnership)
+    person = User(username=username.strip(), full_name=full_name.strip(), email=email.strip())
+    person.set_unusable_password()
+    validate(person)
+    person.save()
+    Auditor(actor, partnership_id=partnership.pk).created(person, summary="Sign-in created")
+    return membership_create(
+        actor=actor, partnership=partnership, user=person, organisation=organisation, role=role
+    )
+
+
+@transaction.atomic
 def membership_revoke(*, actor: User, partnership: Partnership, membership: Membership) -> None:
     require_permission(actor, Permission.MANAGE_MEMBERSHIPS, partnership=partnership)
     if membership.partnership_id != partnership.pk:

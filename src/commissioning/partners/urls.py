@@ -18,6 +18,7 @@ urlpatterns = [
     path("areas/<str:gss_code>/", views.area_detail, name="area"),
     path("people/", views.membership_list, name="memberships"),
     path("people/new/", views.membership_new, name="membership_new"),
+    path("people/add/", views.person_new, name="person_new"),
     path("people/<int:pk>/revoke/", views.membership_revoke, name="membership_revoke"),
     path("audit/", views.audit_log, name="audit"),
 ]

@@ -6,11 +6,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib import messages
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.http import require_POST
 
 from commissioning.core.exports import EXPORT_FORMATS, table_response
@@ -22,6 +25,7 @@ from commissioning.partners.forms import (
     CareGroupForm,
     MembershipForm,
     NewOrganisationForm,
+    NewPersonForm,
     OrganisationForm,
 )
 
@@ -317,6 +321,38 @@ def membership_new(request: HttpRequest) -> HttpResponse:
     cancel = reverse("partners:memberships", args=[partnership.slug])
     return _form_page(
         request, form, "Give someone a role", cancel, nav_stage="governance", submit_label="Give role"
+    )
+
+
+@partnership_view(Permission.MANAGE_MEMBERSHIPS)
+def person_new(request: HttpRequest) -> HttpResponse:
+    """Create a sign-in for someone new; show the one-time link where they choose a password."""
+    partnership = request.partnership  # type: ignore[attr-defined]
+    form = NewPersonForm(request.POST or None, organisations=selectors.organisations_in(partnership))
+    membership = submit(
+        request,
+        form,
+        lambda data: services.person_add(actor=request.user, partnership=partnership, **data),  # type: ignore[arg-type]
+    )
+    if membership is not None:
+        person = membership.user
+        link = request.build_absolute_uri(
+            reverse(
+                "password_reset_confirm",
+                args=[
+                    urlsafe_base64_encode(force_bytes(person.pk)),
+                    default_token_generator.make_token(person),
+                ],
+            )
+        )
+        return render(
+            request,
+            "partners/person_added.html",
+            {"membership": membership, "link": link, "nav_stage": "governance"},
+        )
+    cancel = reverse("partners:memberships", args=[partnership.slug])
+    return _form_page(
+        request, form, "Add a person", cancel, nav_stage="governance", submit_label="Add person"
     )
 
 

@@ -11,6 +11,22 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "reset/<uidb64>/<token>/",
+        login_not_required(
+            auth_views.PasswordResetConfirmView.as_view(
+                form_class=account_views.SetPasswordForm, template_name="web/password_set.html"
+            )
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        login_not_required(
+            auth_views.PasswordResetCompleteView.as_view(template_name="web/password_set_done.html")
+        ),
+        name="password_reset_complete",
+    ),
     path("tokens/", account_views.api_tokens, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", account_views.api_token_revoke_view, name="api_token_revoke"),
 ]

@@ -6,12 +6,17 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from commissioning.core.forms import NhsFormMixin, submit
 from commissioning.core.tokens import api_token_create, api_token_revoke, tokens_of
+
+
+class SetPasswordForm(NhsFormMixin, auth_forms.SetPasswordForm):
+    """Django's set-password form in the design system's dress."""
 
 
 class TokenForm(NhsFormMixin, forms.Form):
