@@ -219,6 +219,50 @@ def update_partnership(request: HttpRequest, slug: str, payload: PartnershipPatc
     return get_partnership(request, slug)
 
 
+class MemberIn(Schema):
+    organisation_id: int
+    role: str
+
+
+@router.post("/partnerships/{slug}/members", response={201: MemberOut})
+def add_member(request: HttpRequest, slug: str, payload: MemberIn) -> Status[Any]:
+    """Bring an organisation already in the register into the partnership."""
+    partnership = _partnership(request, slug, Permission.MANAGE_PARTNERSHIP)
+    organisation = _get(selectors.organisation_by_id, payload.organisation_id)
+    member = services.partnership_member_add(
+        actor=request.user,  # type: ignore[arg-type]
+        partnership=partnership,
+        organisation=organisation,
+        role=payload.role,
+    )
+    return Status(201, member)
+
+
+@router.delete("/partnerships/{slug}/members/{organisation_id}", response={204: None})
+def remove_member(request: HttpRequest, slug: str, organisation_id: int) -> Status[None]:
+    partnership = _partnership(request, slug, Permission.VIEW_PARTNERSHIP)
+    member = _get(selectors.member_of, partnership, organisation_id)
+    services.partnership_member_remove(actor=request.user, partnership=partnership, member=member)  # type: ignore[arg-type]
+    return Status(204, None)
+
+
+class ComparatorsIn(Schema):
+    comparators: list[str]
+
+
+@router.put("/partnerships/{slug}/areas/{gss_code}/comparators", response=AreaDetailOut)
+def set_comparators(request: HttpRequest, slug: str, gss_code: str, payload: ComparatorsIn) -> dict[str, Any]:
+    """Set the areas one of the partnership's areas is benchmarked against."""
+    partnership = _partnership(request, slug, Permission.VIEW_PARTNERSHIP)
+    area = _get(selectors.area_detail, gss_code)
+    chosen = list(selectors.areas().filter(gss_code__in=payload.comparators))
+    unknown = sorted(set(payload.comparators) - {a.gss_code for a in chosen})
+    if unknown:
+        raise ValidationError({"comparators": f"No area has the GSS code {', '.join(unknown)}."})
+    services.area_set_comparators(actor=request.user, partnership=partnership, area=area, comparators=chosen)  # type: ignore[arg-type]
+    return get_area(request, gss_code)
+
+
 @router.get("/partnerships/{slug}/organisations", response=list[OrganisationOut])
 def list_organisations(request: HttpRequest, slug: str) -> Any:
     partnership = _partnership(request, slug, Permission.VIEW_ORGANISATIONS)

@@ -45,6 +45,15 @@ def members_of(partnership: Partnership) -> QuerySet[PartnershipMember]:
     return partnership.members.select_related("organisation").order_by("role", "organisation__name")
 
 
+def member_of(partnership: Partnership, organisation_id: int) -> PartnershipMember:
+    return members_of(partnership).get(organisation_id=organisation_id)
+
+
+def organisation_by_id(pk: int) -> Organisation:
+    """An organisation in the register (to bring into a partnership), found by id."""
+    return Organisation.objects.get(pk=pk)
+
+
 def organisations_in(partnership: Partnership) -> QuerySet[Organisation]:
     """Member organisations, and those whose staff hold a membership here (e.g. providers)."""
     return (

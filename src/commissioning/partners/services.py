@@ -392,6 +392,8 @@ def area_set_comparators(
 ) -> Area:
     """Set the areas an area is benchmarked against."""
     require_permission(actor, Permission.MANAGE_AREAS, partnership=partnership)
+    if not partnership.areas.filter(pk=area.pk).exists():
+        raise NotPermitted(f"{area.name} is not one of {partnership.name}'s areas.")
     chosen = list(comparators)
     if any(other.pk == area.pk for other in chosen):
         raise ValidationError({"comparators": "An area cannot be its own comparator."})
