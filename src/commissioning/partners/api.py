@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from commissioning.core.lookup import found_or_404
 from commissioning.core.permissions import Permission
 from commissioning.partners import selectors, services
 from commissioning.partners.models import Partnership
@@ -25,14 +26,6 @@ def _partnership(request: HttpRequest, slug: str, permission: Permission) -> Par
         raise Http404 from exc
     require_permission(request.user, permission, partnership=partnership)
     return partnership
-
-
-def _get(selector: Any, *args: Any) -> Any:
-    """Call a selector that looks one object up; an object out of scope is simply not found."""
-    try:
-        return selector(*args)
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
 
 
 class PartnershipOut(Schema):
@@ -228,7 +221,7 @@ class MemberIn(Schema):
 def add_member(request: HttpRequest, slug: str, payload: MemberIn) -> Status[Any]:
     """Bring an organisation already in the register into the partnership."""
     partnership = _partnership(request, slug, Permission.MANAGE_PARTNERSHIP)
-    organisation = _get(selectors.organisation_by_id, payload.organisation_id)
+    organisation = found_or_404(selectors.organisation_by_id, payload.organisation_id)
     member = services.partnership_member_add(
         actor=request.user,  # type: ignore[arg-type]
         partnership=partnership,
@@ -241,7 +234,7 @@ def add_member(request: HttpRequest, slug: str, payload: MemberIn) -> Status[Any
 @router.delete("/partnerships/{slug}/members/{organisation_id}", response={204: None})
 def remove_member(request: HttpRequest, slug: str, organisation_id: int) -> Status[None]:
     partnership = _partnership(request, slug, Permission.VIEW_PARTNERSHIP)
-    member = _get(selectors.member_of, partnership, organisation_id)
+    member = found_or_404(selectors.member_of, partnership, organisation_id)
     services.partnership_member_remove(actor=request.user, partnership=partnership, member=member)  # type: ignore[arg-type]
     return Status(204, None)
 
@@ -254,7 +247,7 @@ class ComparatorsIn(Schema):
 def set_comparators(request: HttpRequest, slug: str, gss_code: str, payload: ComparatorsIn) -> dict[str, Any]:
     """Set the areas one of the partnership's areas is benchmarked against."""
     partnership = _partnership(request, slug, Permission.VIEW_PARTNERSHIP)
-    area = _get(selectors.area_detail, gss_code)
+    area = found_or_404(selectors.area_detail, gss_code)
     chosen = list(selectors.areas().filter(gss_code__in=payload.comparators))
     unknown = sorted(set(payload.comparators) - {a.gss_code for a in chosen})
     if unknown:
@@ -286,7 +279,7 @@ def create_organisation(request: HttpRequest, slug: str, payload: OrganisationIn
 @router.get("/partnerships/{slug}/organisations/{organisation_id}", response=OrganisationOut)
 def get_organisation(request: HttpRequest, slug: str, organisation_id: int) -> Any:
     partnership = _partnership(request, slug, Permission.VIEW_ORGANISATIONS)
-    return _get(selectors.organisation_in, partnership, organisation_id)
+    return found_or_404(selectors.organisation_in, partnership, organisation_id)
 
 
 @router.patch("/partnerships/{slug}/organisations/{organisation_id}", response=OrganisationOut)
@@ -294,7 +287,7 @@ def update_organisation(
     request: HttpRequest, slug: str, organisation_id: int, payload: OrganisationPatch
 ) -> Any:
     partnership = _partnership(request, slug, Permission.VIEW_ORGANISATIONS)
-    organisation = _get(selectors.organisation_in, partnership, organisation_id)
+    organisation = found_or_404(selectors.organisation_in, partnership, organisation_id)
     return services.organisation_update(
         actor=request.user,  # type: ignore[arg-type]
         partnership=partnership,
@@ -306,7 +299,7 @@ def update_organisation(
 @router.get("/partnerships/{slug}/organisations/{organisation_id}/history", response=list[AuditEventOut])
 def organisation_history(request: HttpRequest, slug: str, organisation_id: int) -> Any:
     partnership = _partnership(request, slug, Permission.VIEW_AUDIT)
-    return selectors.history(_get(selectors.organisation_in, partnership, organisation_id))
+    return selectors.history(found_or_404(selectors.organisation_in, partnership, organisation_id))
 
 
 @router.get("/partnerships/{slug}/care-groups", response=list[CareGroupOut])
@@ -329,7 +322,7 @@ def create_care_group(request: HttpRequest, slug: str, payload: CareGroupIn) -> 
 @router.patch("/partnerships/{slug}/care-groups/{care_group_id}", response=CareGroupOut)
 def update_care_group(request: HttpRequest, slug: str, care_group_id: int, payload: CareGroupPatch) -> Any:
     partnership = _partnership(request, slug, Permission.VIEW_PARTNERSHIP)
-    care_group = _get(selectors.care_group_in, partnership, care_group_id)
+    care_group = found_or_404(selectors.care_group_in, partnership, care_group_id)
     return services.care_group_update(
         actor=request.user,  # type: ignore[arg-type]
         partnership=partnership,
@@ -351,7 +344,7 @@ def create_membership(request: HttpRequest, slug: str, payload: MembershipIn) ->
     user = selectors.active_user(payload.username)
     if user is None:
         raise ValidationError({"username": f"No active user is called {payload.username!r}."})
-    organisation = _get(selectors.organisation_in, partnership, payload.organisation_id)
+    organisation = found_or_404(selectors.organisation_in, partnership, payload.organisation_id)
     membership = services.membership_create(
         actor=request.user,  # type: ignore[arg-type]
         partnership=partnership,
@@ -365,7 +358,7 @@ def create_membership(request: HttpRequest, slug: str, payload: MembershipIn) ->
 @router.delete("/partnerships/{slug}/memberships/{membership_id}", response={204: None})
 def revoke_membership(request: HttpRequest, slug: str, membership_id: int) -> Status[None]:
     partnership = _partnership(request, slug, Permission.VIEW_MEMBERSHIPS)
-    membership = _get(selectors.membership_in, partnership, membership_id)
+    membership = found_or_404(selectors.membership_in, partnership, membership_id)
     services.membership_revoke(actor=request.user, partnership=partnership, membership=membership)  # type: ignore[arg-type]
     return Status(204, None)
 
@@ -387,7 +380,7 @@ def list_areas(request: HttpRequest, filters: Query[AreaFilter]) -> Any:
 
 @router.get("/areas/{gss_code}", response=AreaDetailOut)
 def get_area(request: HttpRequest, gss_code: str) -> dict[str, Any]:
-    area = _get(selectors.area_detail, gss_code)
+    area = found_or_404(selectors.area_detail, gss_code)
     return {
         "gss_code": area.gss_code,
         "name": area.name,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from commissioning.core.exports import EXPORT_FORMATS, table_response
 from commissioning.core.forms import submit
+from commissioning.core.lookup import found_or_404
 from commissioning.core.permissions import Permission
 from commissioning.partners import selectors, services
 from commissioning.partners.decorators import partnership_view
@@ -28,15 +28,6 @@ from commissioning.partners.forms import (
     NewPersonForm,
     OrganisationForm,
 )
-
-T = TypeVar("T")
-
-
-def _found(selector: Callable[..., T], *args: Any) -> T:
-    try:
-        return selector(*args)
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
 
 
 def _export_format(request: HttpRequest) -> str | None:
@@ -104,7 +95,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 @partnership_view(Permission.VIEW_ORGANISATIONS)
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
-    organisation = _found(selectors.organisation_in, partnership, pk)
+    organisation = found_or_404(selectors.organisation_in, partnership, pk)
     can_audit = Permission.VIEW_AUDIT in request.permissions  # type: ignore[attr-defined]
     return render(
         request,
@@ -142,8 +133,10 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
 @partnership_view(Permission.MANAGE_ORGANISATIONS)
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
-    organisation = _found(selectors.organisation_in, partnership, pk)
-    form = OrganisationForm(request.POST or None, instance=_found(selectors.organisation_in, partnership, pk))
+    organisation = found_or_404(selectors.organisation_in, partnership, pk)
+    form = OrganisationForm(
+        request.POST or None, instance=found_or_404(selectors.organisation_in, partnership, pk)
+    )
     saved = submit(
         request,
         form,
@@ -189,7 +182,7 @@ def care_group_list(request: HttpRequest) -> HttpResponse:
 @partnership_view()
 def care_group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
-    group = _found(selectors.care_group_in, partnership, pk)
+    group = found_or_404(selectors.care_group_in, partnership, pk)
     can_audit = Permission.VIEW_AUDIT in request.permissions  # type: ignore[attr-defined]
     return render(
         request,
@@ -225,8 +218,10 @@ def care_group_new(request: HttpRequest) -> HttpResponse:
 @partnership_view(Permission.MANAGE_CARE_GROUPS)
 def care_group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
-    group = _found(selectors.care_group_in, partnership, pk)
-    form = CareGroupForm(request.POST or None, instance=_found(selectors.care_group_in, partnership, pk))
+    group = found_or_404(selectors.care_group_in, partnership, pk)
+    form = CareGroupForm(
+        request.POST or None, instance=found_or_404(selectors.care_group_in, partnership, pk)
+    )
     saved = submit(
         request,
         form,
@@ -262,7 +257,7 @@ def area_list(request: HttpRequest) -> HttpResponse:
 
 @partnership_view()
 def area_detail(request: HttpRequest, gss_code: str) -> HttpResponse:
-    area = _found(selectors.area_detail, gss_code)
+    area = found_or_404(selectors.area_detail, gss_code)
     can_audit = Permission.VIEW_AUDIT in request.permissions  # type: ignore[attr-defined]
     return render(
         request,
@@ -360,7 +355,7 @@ def person_new(request: HttpRequest) -> HttpResponse:
 @partnership_view(Permission.MANAGE_MEMBERSHIPS)
 def membership_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
-    membership = _found(selectors.membership_in, partnership, pk)
+    membership = found_or_404(selectors.membership_in, partnership, pk)
     try:
         services.membership_revoke(actor=request.user, partnership=partnership, membership=membership)  # type: ignore[arg-type]
     except ValidationError as error:
