@@ -78,3 +78,19 @@ def test_missing_columns_are_named():
     with pytest.raises(ImportFailed) as failure:
         parse_register(io.StringIO("gss-code,nation\nE06000045,England\n"))
     assert {e.column for e in failure.value.errors} >= {"region", "local-authority-type"}
+
+
+@pytest.mark.django_db
+def test_a_reorganisation_updates_the_area_and_is_audited(system, django_assert_max_num_queries):
+    changed = io.StringIO(
+        HEADER
+        + "NTT,Nottinghamshire County Council,Nottinghamshire,E10000024,,2028-03-31,NEW,England,East Midlands,CTY,\n"
+        + "RUS,Rushcliffe Borough Council,Rushcliffe,E07000176,,,,England,East Midlands,NMD,NTT\n"
+    )
+    with django_assert_max_num_queries(12):  # set-based: the count does not grow with the rows
+        result = areas_load_register(actor=system, source=changed)
+    assert result == {"created": 0, "updated": 1, "rows": 2}
+    county = Area.objects.get(gss_code="E10000024")
+    assert str(county.valid_to) == "2028-03-31" and county.replaced_by == "NEW"
+    event = AuditEvent.objects.get(object_id=str(county.pk), object_type__model="area", action="update")
+    assert event.before["valid_to"] is None and event.after["valid_to"] == "2028-03-31"

@@ -154,42 +154,62 @@ def areas_load_register(
         rows = parse_register(io.StringIO(source.read()))
 
     existing = {area.gss_code: area for area in Area.objects.all()}
-    auditor = Auditor(actor)
     created: list[tuple[Any, Any, Any]] = []
     updated: list[tuple[Any, Any, Any]] = []
+    fields = (*AREA_FIELDS, "parent")
 
-    def upsert(code: str, values: dict[str, Any]) -> Area:
-        area = existing.get(code)
-        if area is None:
-            area = Area.objects.create(gss_code=code, **values)
-            existing[code] = area
-            created.append((area, None, snapshot(area)))
-            return area
-        before = snapshot(area)
-        if any(getattr(area, field) != value for field, value in values.items()):
-            for field, value in values.items():
-                setattr(area, field, value)
-            area.save()
-            updated.append((area, before, snapshot(area)))
-        return area
+    def write_tier(tier: list[tuple[str, dict[str, Any]]]) -> None:
+        """Insert and update one level of the hierarchy in two statements."""
+        new: list[Area] = []
+        changed: list[tuple[Area, dict[str, Any]]] = []
+        for code, values in tier:
+            area = existing.get(code)
+            if area is None:
+                area = Area(gss_code=code, **values)
+                existing[code] = area
+                new.append(area)
+            elif any(getattr(area, name) != value for name, value in values.items()):
+                before = snapshot(area, exclude=("comparators",))
+                for name, value in values.items():
+                    setattr(area, name, value)
+                changed.append((area, before))
+        Area.objects.bulk_create(new, batch_size=500)
+        Area.objects.bulk_update([area for area, _ in changed], fields, batch_size=500)
+        created.extend((area, None, snapshot(area, exclude=("comparators",))) for area in new)
+        updated.extend((area, before, snapshot(area, exclude=("comparators",))) for area, before in changed)
 
-    england = upsert(ENGLAND[0], {"name": ENGLAND[1], "area_type": Area.AreaType.COUNTRY, "parent": None})
-    regions = {
-        name: upsert(code, {"name": name, "area_type": Area.AreaType.REGION, "parent": england})
-        for name, code in REGIONS.items()
+    defaults = {field: "" for field in ("register_code", "replaced_by")} | {
+        "valid_from": None,
+        "valid_to": None,
     }
-    # Counties first, so districts can point at them.
-    ordered = sorted(rows, key=lambda row: row["area_type"] != Area.AreaType.COUNTY)
-    by_register_code: dict[str, Area] = {}
-    for done, row in enumerate(ordered, start=1):
-        parent = by_register_code.get(row["county"]) if row["county"] else None
-        if parent is None:
-            parent = regions.get(row["region"], england)
-        values = {field: row[field] for field in AREA_FIELDS}
-        values["parent"] = parent
-        by_register_code[row["register_code"]] = upsert(row["gss_code"], values)
-        if progress:
-            progress(done, len(ordered))
+    write_tier(
+        [(ENGLAND[0], {**defaults, "name": ENGLAND[1], "area_type": Area.AreaType.COUNTRY, "parent_id": None})]
+    )
+    england = existing[ENGLAND[0]]
+    write_tier(
+        [
+            (code, {**defaults, "name": name, "area_type": Area.AreaType.REGION, "parent_id": england.pk})
+            for name, code in REGIONS.items()
+        ]
+    )
+
+    def council(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if row["county"]:
+            parent = existing[by_register_code[row["county"]]]
+        else:
+            parent = existing.get(REGIONS.get(row["region"], ""), england)
+        return row["gss_code"], {**{field: row[field] for field in AREA_FIELDS}, "parent_id": parent.pk}
+
+    by_register_code = {row["register_code"]: row["gss_code"] for row in rows}
+    upper = [row for row in rows if not row["county"]]
+    lower = [row for row in rows if row["county"]]
+    write_tier([council(row) for row in upper])
+    if progress:
+        progress(len(upper), len(rows))
+    write_tier([council(row) for row in lower])
+    if progress:
+        progress(len(rows), len(rows))
+    auditor = Auditor(actor)
     auditor.record_many("import", created)
     auditor.record_many("update", updated)
     return {"created": len(created), "updated": len(updated), "rows": len(rows)}
