@@ -84,7 +84,8 @@ def test_missing_columns_are_named():
 def test_a_reorganisation_updates_the_area_and_is_audited(system, django_assert_max_num_queries):
     changed = io.StringIO(
         HEADER
-        + "NTT,Nottinghamshire County Council,Nottinghamshire,E10000024,,2028-03-31,NEW,England,East Midlands,CTY,\n"
+        + "NTT,Nottinghamshire County Council,Nottinghamshire,E10000024,,2028-03-31,NEW,"
+        + "England,East Midlands,CTY,\n"
         + "RUS,Rushcliffe Borough Council,Rushcliffe,E07000176,,,,England,East Midlands,NMD,NTT\n"
     )
     with django_assert_max_num_queries(12):  # set-based: the count does not grow with the rows

@@ -182,9 +182,8 @@ def areas_load_register(
         "valid_from": None,
         "valid_to": None,
     }
-    write_tier(
-        [(ENGLAND[0], {**defaults, "name": ENGLAND[1], "area_type": Area.AreaType.COUNTRY, "parent_id": None})]
-    )
+    country = {**defaults, "name": ENGLAND[1], "area_type": Area.AreaType.COUNTRY, "parent_id": None}
+    write_tier([(ENGLAND[0], country)])
     england = existing[ENGLAND[0]]
     write_tier(
         [
