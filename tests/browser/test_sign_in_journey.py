@@ -47,6 +47,12 @@ def page(browser, live_server, transactional_db):
     context.close()
 
 
+def expect(locator):
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 def assert_accessible(page) -> None:
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(
@@ -62,14 +68,15 @@ def sign_in(page, username: str, password: str = "demo-password") -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
 
 
 def test_commissioner_signs_in_sees_the_cycle_and_an_organisations_history(page):
     # Given the demo partnerships, when a Southampton commissioner opens the platform
     page.goto("/")
     # then they are asked to sign in, on an accessible page
-    assert page.get_by_role("heading", name="Sign in").is_visible()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     assert_accessible(page)
 
     # When they sign in
@@ -86,8 +93,8 @@ def test_commissioner_signs_in_sees_the_cycle_and_an_organisations_history(page)
     # When they open an organisation from the dashboard
     page.get_by_role("link", name="Southampton City Council").first.click()
     # then they see its details and its history
-    assert page.get_by_role("heading", level=1).inner_text() == "Southampton City Council"
-    assert page.get_by_role("heading", name="History").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Southampton City Council")
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
     assert page.locator(".platform-history tbody tr").count() >= 1
     assert_accessible(page)
 
@@ -104,8 +111,8 @@ def test_administrator_changes_a_care_group_and_sees_it_in_the_history(page):
     page.get_by_label("Description").fill("Unpaid carers of every age, including young carers.")
     page.get_by_role("button", name="Save").click()
     # then the care group's history shows the change
-    assert page.get_by_text("Changes saved.").is_visible()
-    assert page.locator(".platform-history ins", has_text="Unpaid carers of every age").count() == 1
+    expect(page.get_by_text("Changes saved.")).to_be_visible()
+    expect(page.locator(".platform-history ins", has_text="Unpaid carers of every age")).to_have_count(1)
 
 
 def test_a_member_of_another_partnership_cannot_open_southampton(page):
@@ -124,4 +131,4 @@ def test_repeated_wrong_passwords_lock_the_sign_in(page):
         sign_in(page, "demo-southampton-viewer", password="wrong-password")
     # When the right password follows, then sign-in is still refused for now
     sign_in(page, "demo-southampton-viewer")
-    assert page.get_by_role("heading", name="Too many sign-in attempts").is_visible()
+    expect(page.get_by_role("heading", name="Too many sign-in attempts")).to_be_visible()
