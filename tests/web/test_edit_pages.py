@@ -35,3 +35,11 @@ def test_a_bad_edit_shows_the_error_on_the_field_and_keeps_the_record(client_for
     assert "nhsuk-input--error" in page.text
     ccg.refresh_from_db()
     assert ccg.ods_code == "10X"
+
+
+def test_refusal_and_not_found_pages_explain_themselves(client_for):
+    viewer = client_for("southampton", Role.VIEWER)
+    refused = viewer.get("/p/southampton/care-groups/new/")
+    assert refused.status_code == 403 and "it needs a commissioner or administrator" in refused.text
+    missing = viewer.get("/p/nottinghamshire/")
+    assert missing.status_code == 404 and "Page not found" in missing.text
