@@ -46,13 +46,13 @@ class AuditedModelAdmin(admin.ModelAdmin):
     """Admin whose saves and deletes write audit events, like every service does."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        before = snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
+        # The "before" rides on this request's form: one admin instance serves every thread.
+        form.audit_before = snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
         super().save_model(request, obj, form, change)
-        self._pending = (obj, before)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        obj, before = self._pending
+        obj, before = form.instance, form.audit_before
         auditor = Auditor(request.user)  # type: ignore[arg-type]
         if before is None:
             auditor.created(obj, summary="Created in admin")
