@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -141,7 +140,6 @@ def areas_load_register(
     *,
     actor: User,
     source: Path | str | TextIO = DEFAULT_REGISTER,
-    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
     """Create or update England, its regions and its councils; audit each change.
 
@@ -203,11 +201,7 @@ def areas_load_register(
     upper = [row for row in rows if not row["county"]]
     lower = [row for row in rows if row["county"]]
     write_tier([council(row) for row in upper])
-    if progress:
-        progress(len(upper), len(rows))
     write_tier([council(row) for row in lower])
-    if progress:
-        progress(len(rows), len(rows))
     auditor = Auditor(actor)
     auditor.record_many("import", created)
     auditor.record_many("update", updated)

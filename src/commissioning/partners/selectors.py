@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from commissioning.core.audit import history_for
 from commissioning.core.models import AuditEvent, User
@@ -141,14 +141,7 @@ def history(obj: Any) -> QuerySet[AuditEvent]:
 
 def partnership_summary(partnership: Partnership) -> dict[str, Any]:
     """What the dashboard shows about the partnership itself, in a handful of queries."""
-    counts = Partnership.objects.filter(pk=partnership.pk).aggregate(
-        members=Count("members", distinct=True),
-        care_groups=Count("care_groups", filter=Q(care_groups__is_active=True), distinct=True),
-        areas=Count("areas", distinct=True),
-        people=Count("memberships__user", distinct=True),
-    )
     return {
-        "counts": counts,
         "members": list(members_of(partnership)),
         "care_groups": list(care_groups_in(partnership, active_only=True)),
         "areas": list(areas_of(partnership)),
