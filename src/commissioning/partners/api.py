@@ -28,6 +28,15 @@ def _partnership(request: HttpRequest, slug: str, permission: Permission) -> Par
     return partnership
 
 
+def _areas_named(codes: list[str], *, field: str) -> list[Any]:
+    """The areas with these GSS codes; any code that names no area is an error on ``field``."""
+    found = list(selectors.areas().filter(gss_code__in=codes))
+    unknown = sorted(set(codes) - {area.gss_code for area in found})
+    if unknown:
+        raise ValidationError({field: f"No area has the GSS code {', '.join(unknown)}."})
+    return found
+
+
 class PartnershipOut(Schema):
     slug: str
     name: str
@@ -197,12 +206,7 @@ def update_partnership(request: HttpRequest, slug: str, payload: PartnershipPatc
     partnership = _partnership(request, slug, Permission.VIEW_PARTNERSHIP)
     changes = payload.dict(exclude_none=True)
     codes = changes.pop("areas", None)
-    areas = None
-    if codes is not None:
-        areas = list(selectors.areas().filter(gss_code__in=codes))
-        unknown = sorted(set(codes) - {area.gss_code for area in areas})
-        if unknown:
-            raise ValidationError({"areas": f"No area has the GSS code {', '.join(unknown)}."})
+    areas = None if codes is None else _areas_named(codes, field="areas")
     services.partnership_update(
         actor=request.user,  # type: ignore[arg-type]
         partnership=partnership,
@@ -248,10 +252,7 @@ def set_comparators(request: HttpRequest, slug: str, gss_code: str, payload: Com
     """Set the areas one of the partnership's areas is benchmarked against."""
     partnership = _partnership(request, slug, Permission.VIEW_PARTNERSHIP)
     area = found_or_404(selectors.area_detail, gss_code)
-    chosen = list(selectors.areas().filter(gss_code__in=payload.comparators))
-    unknown = sorted(set(payload.comparators) - {a.gss_code for a in chosen})
-    if unknown:
-        raise ValidationError({"comparators": f"No area has the GSS code {', '.join(unknown)}."})
+    chosen = _areas_named(payload.comparators, field="comparators")
     services.area_set_comparators(actor=request.user, partnership=partnership, area=area, comparators=chosen)  # type: ignore[arg-type]
     return get_area(request, gss_code)
 
