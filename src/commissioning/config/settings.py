@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "axes",
     "commissioning.core",
     "commissioning.partners",
+    "commissioning.needs",
     "commissioning.web",
 ]
 

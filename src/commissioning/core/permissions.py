@@ -45,6 +45,8 @@ class Permission(StrEnum):
     MANAGE_CARE_GROUPS = "manage_care_groups"
     MANAGE_MEMBERSHIPS = "manage_memberships"
     MANAGE_AREAS = "manage_areas"
+    VIEW_NEEDS = "view_needs"
+    MANAGE_INDICATORS = "manage_indicators"
 
 
 _READ_ALL = {
@@ -52,11 +54,12 @@ _READ_ALL = {
     Permission.VIEW_ORGANISATIONS,
     Permission.VIEW_MEMBERSHIPS,
     Permission.VIEW_AUDIT,
+    Permission.VIEW_NEEDS,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset(_READ_ALL),
-    Role.COMMISSIONER: frozenset(_READ_ALL | {Permission.MANAGE_CARE_GROUPS}),
+    Role.COMMISSIONER: frozenset(_READ_ALL | {Permission.MANAGE_CARE_GROUPS, Permission.MANAGE_INDICATORS}),
     Role.FINANCE_OFFICER: frozenset(_READ_ALL),
     Role.BOARD_MEMBER: frozenset(_READ_ALL),
     # Provider contacts work for a provider, not a commissioner: they see the partnership and

@@ -7,4 +7,5 @@ urlpatterns = [
     path("switch/", views.switch_partnership, name="switch_partnership"),
     path("p/<slug:slug>/", views.dashboard, name="dashboard"),
     path("p/<slug:slug>/", include("commissioning.partners.urls")),
+    path("p/<slug:slug>/needs/", include("commissioning.needs.urls")),
 ]
