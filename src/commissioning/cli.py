@@ -98,6 +98,66 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_indicators(args: argparse.Namespace) -> int:
+    _setup_django()
+    if not args.no_migrate:
+        _migrate()
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from commissioning.core.errors import NotPermitted
+    from commissioning.core.imports import ImportFailed
+    from commissioning.core.models import User
+    from commissioning.core.system import system_user
+    from commissioning.needs.services import indicators_import
+    from commissioning.partners.models import Partnership
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"No such file: {path}", file=sys.stderr)
+        return 2
+    partnership = Partnership.objects.filter(slug=args.partnership).first()
+    if partnership is None:
+        print(f"No partnership with the slug {args.partnership!r}.", file=sys.stderr)
+        return 2
+    actor = User.objects.filter(username=args.user).first() if args.user else system_user()
+    if actor is None:
+        print(f"No user called {args.user!r}.", file=sys.stderr)
+        return 2
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage.capitalize(), unit=" rows" if total > 1 else "")
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    try:
+        batch = indicators_import(
+            actor=actor, partnership=partnership, path=path, definitions=args.definitions, progress=progress
+        )
+    except ImportFailed as failure:
+        for bar in bars.values():
+            bar.close()
+        print(f"Nothing imported: {len(failure.errors)} problem(s) in {path.name}.", file=sys.stderr)
+        for error in failure.errors[: args.max_errors]:
+            print(f"  {error}", file=sys.stderr)
+        if len(failure.errors) > args.max_errors:
+            print(f"  … and {len(failure.errors) - args.max_errors} more.", file=sys.stderr)
+        return 1
+    except NotPermitted as refusal:
+        print(str(refusal), file=sys.stderr)
+        return 2
+    print(
+        f"Imported {batch.values_written:,} values from {batch.rows_read:,} rows of {path.name} "
+        f"({batch.get_kind_display()}) into {partnership.name}."
+    )
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import execute_from_command_line
@@ -151,6 +211,34 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--password", help="the password (else COMMISSIONING_ADMIN_PASSWORD, else asked)")
     admin.add_argument("--no-migrate", action="store_true", help="do not apply database migrations first")
     admin.set_defaults(func=cmd_createadmin)
+
+    imports = sub.add_parser(
+        "import", help="import data files", description="Import data files into a partnership."
+    )
+    import_sub = imports.add_subparsers(dest="what", required=True, metavar="WHAT")
+    indicators = import_sub.add_parser(
+        "indicators",
+        help="a Fingertips CSV export, or record-level CSV or Parquet",
+        description=(
+            "Import indicator values into a partnership's JSNA: a file in the Fingertips CSV export layout, "
+            "or record-level data (one row per person: area_code, period, sex, age, deprivation_decile, "
+            "optional ethnicity, and a 0/1 column per indicator code) that is aggregated and computed. "
+            "Every row is checked first; the file lands whole or not at all."
+        ),
+    )
+    indicators.add_argument("file", help="the CSV or Parquet file")
+    indicators.add_argument("--partnership", required=True, help="the partnership's slug, e.g. southampton")
+    indicators.add_argument(
+        "--user", help="who is importing, for the audit trail (default: the system account)"
+    )
+    indicators.add_argument(
+        "--definitions", help="a CSV of indicator definitions (code, name, value_type, multiplier, ...)"
+    )
+    indicators.add_argument("--max-errors", type=int, default=50, help="problems to list (default 50)")
+    indicators.add_argument(
+        "--no-migrate", action="store_true", help="do not apply database migrations first"
+    )
+    indicators.set_defaults(func=cmd_import_indicators)
 
     manage = sub.add_parser(
         "manage",
