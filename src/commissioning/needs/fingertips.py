@@ -70,7 +70,7 @@ KEY = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "ca
 
 def is_fingertips_header(columns: Collection[str]) -> bool:
     """Whether a file's header looks like a Fingertips export (to choose the importer)."""
-    return "Indicator ID" in columns and "Area Code" in columns
+    return "Indicator ID" in columns or len(set(columns) & set(FINGERTIPS_COLUMNS)) >= 5
 
 
 @dataclass
@@ -165,7 +165,7 @@ def check_rows(
 
     out["period"] = frame["Time period"].map(lambda text: " ".join(text.split()))
     sortable = frame.get("Time period Sortable", pd.Series("", index=frame.index)).str.strip()
-    parsed = period_sorts(out["period"])
+    parsed = period_sorts(out["period"]).astype(float)
     given = is_sortable_code(sortable)
     out["period_sort"] = pd.to_numeric(sortable.where(given), errors="coerce").fillna(parsed)
     unparsed = out["period"].eq("") | out["period_sort"].isna()

@@ -53,7 +53,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Imported {batch.values_written:,} values from {batch.rows_read:,} rows of {batch.file_name}.",
+                    f"Imported {batch.values_written:,} values from {batch.rows_read:,} rows "
+                    f"of {batch.file_name}.",
                 )
                 return redirect("needs:import", partnership.slug)
     return render(

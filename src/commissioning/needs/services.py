@@ -102,7 +102,7 @@ def detect_kind(path: Path) -> str:
             RowError(
                 1,
                 "(header)",
-                "neither a Fingertips export (needs 'Indicator ID' and 'Area Code') nor record-level data "
+                "neither a Fingertips export (with 'Indicator ID', 'Area Code', 'Time period', 'Value' …) nor record-level data "
                 "(needs area_code, period, sex, age, deprivation_decile and 0/1 outcome columns)",
             )
         ]
