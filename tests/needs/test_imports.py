@@ -88,8 +88,9 @@ def test_later_exports_with_time_period_range_and_a_region_named_comparison(sout
         if name == "Compared to Region value or percentiles"
         else name
         for name in header
-    ] + ["Time period range"]
-    path = _write(tmp_path / "later.csv", header, [row + ["1y"] for row in rows])
+    ]
+    header = [*header, "Time period range"]
+    path = _write(tmp_path / "later.csv", header, [[*row, "1y"] for row in rows])
     batch = indicators_import(actor=analyst, partnership=southampton, path=path)
     assert batch.values_written == 852
 

@@ -102,8 +102,9 @@ def detect_kind(path: Path) -> str:
             RowError(
                 1,
                 "(header)",
-                "neither a Fingertips export (with 'Indicator ID', 'Area Code', 'Time period', 'Value' …) nor record-level data "
-                "(needs area_code, period, sex, age, deprivation_decile and 0/1 outcome columns)",
+                "neither a Fingertips export (with 'Indicator ID', 'Area Code', 'Time period', 'Value' …) "
+                "nor record-level data (needs area_code, period, sex, age, deprivation_decile "
+                "and 0/1 outcome columns)",
             )
         ]
     )
