@@ -483,7 +483,18 @@ def test_area_detail_has_parent_and_comparators(client_for):
     assert response.status_code == 200
     area = response.json()
     assert (area["name"], area["area_type"], area["parent"]) == ("Southampton", "unitary", "E12000008")
-    assert sorted(area["comparators"]) == ["E06000023", "E06000026", "E06000043", "E06000044"]
+    assert sorted(area["comparators"]) == [
+        "E06000015",
+        "E06000023",
+        "E06000026",
+        "E06000030",
+        "E06000032",
+        "E06000035",
+        "E06000038",
+        "E06000042",
+        "E06000043",
+        "E06000044",
+    ]
     assert client_for("southampton", Role.VIEWER).get("/api/areas/E99999999").status_code == 404
 
 

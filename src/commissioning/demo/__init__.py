@@ -13,11 +13,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from commissioning.core.system import system_user
-from commissioning.demo import partners
+from commissioning.demo import needs, partners
 
 DEMO_PASSWORD = "demo-password"
 
-LOADERS: tuple[tuple[str, Callable[..., None]], ...] = (("partners", partners.load),)
+LOADERS: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("partners", partners.load),
+    ("needs assessment", needs.load),
+)
 
 
 def load_demo(*, say: Callable[[str], None] = print) -> None:

@@ -74,8 +74,22 @@ PARTNERSHIPS = (
             DemoOrganisation("provider", "Solent NHS Trust", K.NHS_TRUST, M.ASSOCIATE, {"ods_code": "R1C"}),
         ),
         areas=("E06000045",),
-        # Illustrative comparators: other port and south-coast cities.
-        comparators={"E06000045": ("E06000044", "E06000026", "E06000023", "E06000043")},
+        # Illustrative comparators (not an official nearest-neighbour set): other port and
+        # south-coast cities, and unitary cities of a similar size and make-up.
+        comparators={
+            "E06000045": (
+                "E06000044",  # Portsmouth
+                "E06000026",  # Plymouth
+                "E06000023",  # Bristol
+                "E06000043",  # Brighton and Hove
+                "E06000038",  # Reading
+                "E06000032",  # Luton
+                "E06000030",  # Swindon
+                "E06000042",  # Milton Keynes
+                "E06000015",  # Derby
+                "E06000035",  # Medway
+            )
+        },
         care_groups=(
             ("Older people", "People aged 65 and over, including those living with dementia."),
             ("Mental health", "Adults with mental health needs, from prevention to crisis care."),

@@ -23,7 +23,7 @@ REQUIRED = ("area_code", "period", "sex", "age", "deprivation_decile")
 OPTIONAL = ("ethnicity", "person_id")
 SEX_CODES = {"male": "male", "m": "male", "1": "male", "female": "female", "f": "female", "2": "female"}
 _FLAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-MAX_ERRORS_PER_CHECK = 1000
+MAX_ERROR_ROWS = 10_000
 
 
 @dataclass
@@ -46,32 +46,98 @@ def normalise_column(name: str) -> str:
 
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """The file as the view ``numbered``, with ``_row`` as in the file (the header is row 1)."""
     name = str(path).replace("'", "''")
     if path.suffix.lower() in {".parquet", ".pq"}:
-        source = f"read_parquet('{name}')"
-        con.execute(f"CREATE TABLE raw AS SELECT * FROM {source}")  # noqa: S608 - path quoted above
-        casts = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in con.table("raw").columns)
-        con.execute(f"CREATE OR REPLACE TABLE raw AS SELECT {casts} FROM raw")  # noqa: S608
+        # Parquet keeps its types and is read where it lies; its row number is given by DuckDB.
+        con.execute(
+            f"CREATE VIEW numbered AS SELECT file_row_number + 2 AS _row, * EXCLUDE (file_row_number) "  # noqa: S608
+            f"FROM read_parquet('{name}', file_row_number=true)"
+        )
     else:
         source = (
             f"read_csv('{name}', all_varchar=true, header=true, delim=',', quote='\"', escape='\"', "
             "strict_mode=false, null_padding=false)"
         )
-        con.execute(f"CREATE TABLE raw AS SELECT * FROM {source}")  # noqa: S608
-    # Row numbers as in the file: the header is row 1. DuckDB keeps insertion order.
-    con.execute("CREATE TABLE numbered AS SELECT row_number() OVER () + 1 AS _row, * FROM raw")
-    con.execute("DROP TABLE raw")
-
-
-def _bad_rows(con: duckdb.DuckDBPyConnection, condition: str, column: str, reason: str) -> list[RowError]:
-    rows = con.execute(
-        f"SELECT _row, {reason} FROM numbered WHERE {condition} ORDER BY _row LIMIT {MAX_ERRORS_PER_CHECK}"  # noqa: S608
-    ).fetchall()
-    return [RowError(int(row), column, str(text)) for row, text in rows]
+        # DuckDB keeps insertion order, so row_number() follows the file.
+        con.execute(f"CREATE TABLE numbered AS SELECT row_number() OVER () + 1 AS _row, * FROM {source}")  # noqa: S608
 
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _text(column: str) -> str:
+    return f"trim(CAST({column} AS VARCHAR))"
+
+
+def _checks(seen: dict[str, str], flags: list[str], sex_codes: str) -> list[tuple[str, str, str]]:
+    """(failing condition, column shown, reason) for every rule a row must meet."""
+    col = {name: f'"{original}"' for name, original in seen.items()}
+    area, period, sex = _text(col["area_code"]), _text(col["period"]), _text(col["sex"])
+    age, decile = col["age"], col["deprivation_decile"]
+    checks = [
+        (
+            f"upper(coalesce({area}, '')) NOT IN (SELECT code FROM known_areas)",  # noqa: S608
+            "area_code",
+            f"'unknown area code ' || coalesce(nullif({area}, ''), '(blank)') "
+            "|| ': not in the area register'",
+        ),
+        (
+            f"NOT regexp_full_match(coalesce({period}, ''), '(19|20)[0-9]{{2}}([/-][0-9]{{2,4}})?')",
+            "period",
+            "'does not parse as a period (a year such as 2019, or 2019/20)'",
+        ),
+        (f"lower(coalesce({sex}, '')) NOT IN ({sex_codes})", "sex", "'must be male or female (M/F, 1/2)'"),
+        (
+            f"coalesce(try_cast({age} AS INTEGER), -1) NOT BETWEEN 0 AND 120",
+            "age",
+            "'must be a whole number of years from 0 to 120'",
+        ),
+        (
+            f"coalesce(try_cast({decile} AS INTEGER), -1) NOT BETWEEN 1 AND 10",
+            "deprivation_decile",
+            "'must be a whole number from 1 (most deprived) to 10 (least deprived)'",
+        ),
+    ]
+    checks += [
+        (
+            f"coalesce(try_cast({col[flag]} AS INTEGER), -1) NOT IN (0, 1)",
+            flag,
+            "'an outcome flag must be 0 or 1'",
+        )
+        for flag in flags
+    ]
+    if "person_id" in seen:
+        person = _text(col["person_id"])
+        checks.append(
+            (
+                f"coalesce({person}, '') <> '' "
+                f"AND row_number() OVER (PARTITION BY {person}, {period} ORDER BY _row) > 1",
+                "person_id",
+                "'the same person appears twice in one period'",
+            )
+        )
+    return checks
+
+
+def _problems(
+    con: duckdb.DuckDBPyConnection, checks: list[tuple[str, str, str]], seen: dict[str, str]
+) -> list[RowError]:
+    """All rules in one pass over the file; only failing rows come back to Python."""
+    failing = ", ".join(f"({condition}) AS c{i}" for i, (condition, _, _) in enumerate(checks))
+    reasons = ", ".join(f"{reason} AS r{i}" for i, (_, _, reason) in enumerate(checks))
+    any_failing = " OR ".join(f"c{i}" for i in range(len(checks)))
+    rows = con.execute(
+        f"SELECT * FROM (SELECT _row, {failing}, {reasons} FROM numbered) "  # noqa: S608 - names checked
+        f"WHERE {any_failing} ORDER BY _row LIMIT {MAX_ERROR_ROWS}"
+    ).fetchall()
+    errors = []
+    for row in rows:
+        for i, (_, column, _) in enumerate(checks):
+            if row[1 + i]:
+                errors.append(RowError(int(row[0]), seen.get(column, column), str(row[1 + len(checks) + i])))
+    return errors
 
 
 def parse(
@@ -85,14 +151,14 @@ def parse(
     con = duckdb.connect()
     try:
         _load(con, path)
+        columns = [c for c in con.table("numbered").columns if c != "_row"]
     except duckdb.Error as exc:
         con.close()
         return None, [RowError(1, "(file)", f"cannot be read as CSV or Parquet: {exc}")]
-    columns = [c for c in con.table("numbered").columns if c != "_row"]
-    renames = {c: normalise_column(c) for c in columns}
     errors: list[RowError] = []
     seen: dict[str, str] = {}
-    for original, name in renames.items():
+    for original in columns:
+        name = normalise_column(original)
         if name in seen:
             errors.append(RowError(1, original, f"is the same column as {seen[name]!r}"))
         seen[name] = original
@@ -115,73 +181,31 @@ def parse(
         con.close()
         return None, errors
 
-    select = ", ".join(f'trim("{original}") AS {name}' for original, name in renames.items())
-    con.execute(f"CREATE OR REPLACE TABLE numbered AS SELECT _row, {select} FROM numbered")  # noqa: S608
     con.execute("CREATE TABLE known_areas (code VARCHAR PRIMARY KEY)")
     con.executemany("INSERT INTO known_areas VALUES (?)", [(code,) for code in sorted(set(area_codes))])
     sex_codes = ", ".join(_quote(code) for code in SEX_CODES)
-
-    errors += _bad_rows(
-        con,
-        "upper(area_code) NOT IN (SELECT code FROM known_areas)",
-        seen["area_code"],
-        "'unknown area code ' || coalesce(area_code, '(blank)') || ': not in the area register'",
-    )
-    errors += _bad_rows(
-        con,
-        "NOT regexp_full_match(coalesce(period, ''), '(19|20)[0-9]{2}([/-][0-9]{2,4})?')",
-        seen["period"],
-        "'does not parse as a period (a year such as 2019, or 2019/20)'",
-    )
-    errors += _bad_rows(
-        con,
-        f"lower(coalesce(sex, '')) NOT IN ({sex_codes})",
-        seen["sex"],
-        "'must be male or female (M/F, 1/2)'",
-    )
-    errors += _bad_rows(
-        con,
-        "try_cast(age AS INTEGER) IS NULL OR try_cast(age AS INTEGER) NOT BETWEEN 0 AND 120",
-        seen["age"],
-        "'must be a whole number of years from 0 to 120'",
-    )
-    errors += _bad_rows(
-        con,
-        "try_cast(deprivation_decile AS INTEGER) IS NULL "
-        "OR try_cast(deprivation_decile AS INTEGER) NOT BETWEEN 1 AND 10",
-        seen["deprivation_decile"],
-        "'must be a whole number from 1 (most deprived) to 10 (least deprived)'",
-    )
-    for flag in flags:
-        errors += _bad_rows(
-            con, f"coalesce({flag}, '') NOT IN ('0', '1')", seen[flag], "'an outcome flag must be 0 or 1'"
-        )
-    if "person_id" in seen:
-        errors += _bad_rows(
-            con,
-            "_row IN (SELECT _row FROM (SELECT _row, row_number() OVER (PARTITION BY person_id, period "
-            "ORDER BY _row) AS k FROM numbered WHERE coalesce(person_id, '') <> '') WHERE k > 1)",
-            seen["person_id"],
-            "'the same person appears twice in one period'",
-        )
+    errors = _problems(con, _checks(seen, flags, sex_codes), seen)
     if errors:
         con.close()
-        errors.sort(key=lambda error: (error.row, error.column))
         return None, errors
 
+    col = {name: f'"{original}"' for name, original in seen.items()}
     rows_read = int(con.execute("SELECT count(*) FROM numbered").fetchone()[0])  # type: ignore[index]
     has_ethnicity = "ethnicity" in seen
-    ethnicity = "coalesce(nullif(ethnicity, ''), 'Not stated')" if has_ethnicity else "'Not stated'"
-    flag_casts = ", ".join(f"CAST({flag} AS TINYINT) AS {flag}" for flag in flags)
+    ethnicity = (
+        f"coalesce(nullif({_text(col['ethnicity'])}, ''), 'Not stated')" if has_ethnicity else "'Not stated'"
+    )
+    flag_casts = ", ".join(f"CAST({col[flag]} AS TINYINT) AS {flag}" for flag in flags)
+    sex = _text(col["sex"])
     con.execute(
-        f"""CREATE TABLE records AS
-        SELECT upper(area_code) AS area_code, period,
-               CASE WHEN lower(sex) IN ('male', 'm', '1') THEN 'male' ELSE 'female' END AS sex,
-               CAST(age AS INTEGER) AS age, CAST(deprivation_decile AS INTEGER) AS deprivation_decile,
+        f"""CREATE VIEW records AS
+        SELECT upper({_text(col["area_code"])}) AS area_code, {_text(col["period"])} AS period,
+               CASE WHEN lower({sex}) IN ('male', 'm', '1') THEN 'male' ELSE 'female' END AS sex,
+               CAST({col["age"]} AS INTEGER) AS age,
+               CAST({col["deprivation_decile"]} AS INTEGER) AS deprivation_decile,
                {ethnicity} AS ethnicity, {flag_casts}
         FROM numbered"""  # noqa: S608 - names checked against a strict pattern above
     )
-    con.execute("DROP TABLE numbered")
     return RecordsFile(con=con, flags=flags, rows_read=rows_read, has_ethnicity=has_ethnicity), []
 
 
