@@ -144,9 +144,10 @@ def _import_fingertips(
     area_ids: dict[str, int],
     progress: Progress,
 ) -> IndicatorImport:
-    existing = {
-        i.fingertips_id: i
+    existing: dict[int, Indicator] = {
+        int(i.fingertips_id): i
         for i in Indicator.objects.filter(partnership=partnership, fingertips_id__isnull=False)
+        if i.fingertips_id is not None
     }
     proportions = [fid for fid, i in existing.items() if i.value_type == ValueType.PROPORTION]
     progress("checking", 0, 1)
@@ -311,7 +312,7 @@ def write_values(frame: pd.DataFrame, batch: IndicatorImport, progress: Progress
     rows = list(columns.astype(object).where(columns.notna(), None).itertuples(index=False, name=None))
     meta = IndicatorValue._meta
     names = ["indicator", "area", *VALUE_COLUMNS, "source_import"]
-    fields = [meta.get_field(name).column for name in names]
+    fields = [str(getattr(meta.get_field(name), "column", name)) for name in names]
     quote = connection.ops.quote_name
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f) for f in fields)}) "  # noqa: S608 - model names
