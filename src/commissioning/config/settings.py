@@ -165,6 +165,7 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [
     ("vendor/nhsuk-frontend", NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/plotly", Path(__import__("plotly").__file__).parent / "package_data"),
 ]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

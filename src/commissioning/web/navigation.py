@@ -27,7 +27,17 @@ class Stage:
 
 
 CYCLE: tuple[Stage, ...] = (
-    Stage("needs", "Needs", "What does our population need?", (Link("Areas", "partners:areas"),)),
+    Stage(
+        "needs",
+        "Needs",
+        "What does our population need?",
+        (
+            Link("JSNA", "needs:home", Permission.VIEW_NEEDS),
+            Link("Worse and worsening", "needs:worse", Permission.VIEW_NEEDS),
+            Link("Need projections", "needs:projections", Permission.VIEW_NEEDS),
+            Link("Areas", "partners:areas"),
+        ),
+    ),
     Stage(
         "strategy",
         "Strategy",
