@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 
 from commissioning.core.api import AUTH, install_error_handlers
 from commissioning.core.api import router as core_router
+from commissioning.needs.api import router as needs_router
 from commissioning.partners.api import router as partners_router
 
 api = NinjaAPI(
@@ -21,3 +22,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", partners_router)
+api.add_router("/", needs_router)

@@ -67,6 +67,10 @@ def indicators_of(partnership: Partnership) -> QuerySet[Indicator]:
     )
 
 
+def indicator_with_latest_period(partnership: Partnership, pk: int) -> Indicator:
+    return indicators_of(partnership).get(pk=pk)
+
+
 def indicator_in(partnership: Partnership, pk: int) -> Indicator:
     return partnership.indicators.get(pk=pk)
 
