@@ -49,3 +49,36 @@ def test_the_api_keeps_to_the_callers_partnership(client_for, southampton):
     assert client.get(f"/api/partnerships/nottinghamshire/indicators/{indicator.pk}").status_code == 404
     provider = client_for("southampton", Role.PROVIDER_CONTACT)
     assert provider.get("/api/partnerships/southampton/indicators").status_code == 403
+
+
+def test_a_commissioner_corrects_an_indicators_definition_and_it_is_audited(client_for, southampton):
+    from commissioning.core.models import AuditEvent
+
+    indicator = Indicator.objects.get(partnership=southampton, code="unpaid-carers")
+    client = client_for("southampton", Role.COMMISSIONER)
+    url = f"/p/southampton/needs/indicators/{indicator.pk}/edit/"
+    assert (
+        "Change this indicator"
+        in client.get(f"/p/southampton/needs/indicators/{indicator.pk}/").content.decode()
+    )
+    form = {
+        "name": indicator.name,
+        "definition": "People who give unpaid care to a relative or friend.",
+        "topic": indicator.topic,
+        "value_type": "proportion",
+        "multiplier": "100",
+        "unit": "%",
+        "polarity": "no_judgement",
+        "benchmark_method": "ci_overlap_998",
+        "source": "Census",
+        "fingertips_id": "",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302
+    indicator.refresh_from_db()
+    assert indicator.benchmark_method == "ci_overlap_998"
+    assert AuditEvent.objects.filter(object_id=str(indicator.pk), action="update").exists()
+    bad = client.post(url, {**form, "multiplier": "0"})
+    assert bad.status_code == 200
+    assert "nhsuk-error-summary" in bad.content.decode()
+    assert client_for("southampton", Role.VIEWER).get(url).status_code == 403

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from commissioning.core.forms import NhsFormMixin
+from commissioning.needs.models import Indicator
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 
@@ -41,3 +42,26 @@ class IndicatorUploadForm(NhsFormMixin, forms.Form):
         if upload and not upload.name.lower().endswith(".csv"):
             raise forms.ValidationError("Indicator definitions are a .csv file.")
         return upload
+
+
+class IndicatorForm(NhsFormMixin, forms.ModelForm):
+    """An indicator's definition: what an import inferred, an analyst can correct here."""
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "name",
+            "definition",
+            "topic",
+            "value_type",
+            "multiplier",
+            "unit",
+            "polarity",
+            "benchmark_method",
+            "source",
+            "fingertips_id",
+        ]
+        widgets = {"definition": forms.Textarea(attrs={"rows": 3})}
+
+    def validate_unique(self) -> None:
+        """Checked by the service and the database, which know the partnership."""

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from commissioning.core.exports import EXPORT_FORMATS, table_response
+from commissioning.core.forms import submit
 from commissioning.core.lookup import found_or_404
 from commissioning.core.permissions import Permission
-from commissioning.needs import charts, fingertips_layout, selectors
+from commissioning.needs import charts, fingertips_layout, selectors, services
+from commissioning.needs.forms import IndicatorForm
 from commissioning.partners.decorators import partnership_view
 
 
@@ -162,3 +166,33 @@ def projections(request: HttpRequest) -> HttpResponse:
         )
     charted = [(group, [(m, _projection_chart(m)) for m in group.measures]) for group in groups]
     return render(request, "needs/projections.html", {"groups": charted, "nav_stage": "needs"})
+
+
+@partnership_view(Permission.MANAGE_INDICATORS)
+def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    indicator = found_or_404(selectors.indicator_in, partnership, pk)
+    form = IndicatorForm(request.POST or None, instance=found_or_404(selectors.indicator_in, partnership, pk))
+    saved = submit(
+        request,
+        form,
+        lambda data: services.indicator_save(
+            actor=request.user,  # type: ignore[arg-type]
+            partnership=partnership,
+            code=indicator.code,
+            **data,
+        ),
+    )
+    if saved is not None:
+        messages.success(request, "Changes saved.")
+        return redirect("needs:indicator", partnership.slug, pk)
+    return render(
+        request,
+        "partners/form_page.html",
+        {
+            "form": form,
+            "title": f"Change {indicator.name}",
+            "cancel_url": reverse("needs:indicator", args=[partnership.slug, pk]),
+            "nav_stage": "needs",
+        },
+    )
