@@ -14,6 +14,15 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+if ! command -v java >/dev/null; then
+  echo "==> installing a Java runtime for the Spark parity tests (Debian packages)"
+  if [ "$(id -u)" = "0" ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
+  fi
+fi
+
 POSTGRES_URL="${POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 export COMMISSIONING_DATA_DIR="${COMMISSIONING_DATA_DIR:-$(mktemp -d)}"
 
@@ -38,7 +47,7 @@ if ! uv run python -c "import psycopg,sys; psycopg.connect(sys.argv[1], connect_
   echo "PostgreSQL is not reachable at ${POSTGRES_URL}; start it (see README) and run again." >&2
   exit 1
 fi
-DATABASE_URL="$POSTGRES_URL" uv run pytest -m "not browser" -q -p no:cacheprovider
+DATABASE_URL="$POSTGRES_URL" uv run pytest -m "not browser and not spark" -q -p no:cacheprovider
 
 echo "==> browser journeys (headless Chromium, axe-core accessibility checks)"
 CI=true uv run pytest -m browser -q -p no:cacheprovider

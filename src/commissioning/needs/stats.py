@@ -205,10 +205,14 @@ def exact_poisson_limits(x: ArrayLike, confidence: float = 0.95) -> Limits:
 def poisson_limits(x: ArrayLike, confidence: float = 0.95) -> Limits:
     """Limits of a count as ``phe_rate`` computes them: exact below 10 events, Byars from 10."""
     x = _floats(x, "count")
-    exact_lower, exact_upper = exact_poisson_limits(x, confidence)
-    byars_lower, byars_upper = byars_limits(x, confidence)
+    lower, upper = byars_limits(x, confidence)
+    lower, upper = np.array(lower, dtype=float, copy=True), np.array(upper, dtype=float, copy=True)
+    # The chi-squared quantiles are costly: work them out only for the small counts that need them.
     small = x < _SMALL_COUNT
-    return np.where(small, exact_lower, byars_lower), np.where(small, exact_upper, byars_upper)
+    if np.any(small):
+        exact_lower, exact_upper = exact_poisson_limits(x[small], confidence)
+        lower[small], upper[small] = exact_lower, exact_upper
+    return lower, upper
 
 
 # --------------------------------------------------------------------------------------------------
