@@ -6,6 +6,7 @@ from django import forms
 
 from commissioning.core.forms import NhsFormMixin
 from commissioning.needs.models import Indicator
+from commissioning.needs.services import INDICATOR_FIELDS
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 
@@ -49,18 +50,7 @@ class IndicatorForm(NhsFormMixin, forms.ModelForm):
 
     class Meta:
         model = Indicator
-        fields = [
-            "name",
-            "definition",
-            "topic",
-            "value_type",
-            "multiplier",
-            "unit",
-            "polarity",
-            "benchmark_method",
-            "source",
-            "fingertips_id",
-        ]
+        fields = list(INDICATOR_FIELDS)
         widgets = {"definition": forms.Textarea(attrs={"rows": 3})}
 
     def validate_unique(self) -> None:
