@@ -33,7 +33,16 @@ def test_the_demo_has_breakdowns_by_sex_age_deprivation_and_ethnicity(southampto
     values = IndicatorValue.objects.filter(indicator__code="smoking-prevalence", area__gss_code="E06000045")
     assert set(values.values_list("sex", flat=True)) == {"persons", "male", "female"}
     assert values.exclude(age="All ages").values("age").distinct().count() == 19
-    assert set(values.values_list("category_type", flat=True)) == {"", "Deprivation decile", "Ethnic group"}
+    assert set(values.values_list("category_type", flat=True)) == {
+        "",
+        "Deprivation decile",
+        "Ethnic group",
+        "Locality",
+    }
+    localities = values.filter(category_type="Locality", period="2024/25")
+    assert set(localities.values_list("category", flat=True)) == {"Central", "East", "West"}
+    headline = values.get(period="2024/25", sex="persons", age="All ages", category_type="")
+    assert sum(v.denominator for v in localities) == headline.denominator
 
 
 def test_the_demo_city_is_worse_than_england_on_self_harm(southampton):

@@ -34,6 +34,8 @@ LIMITS = ["lower_95", "upper_95", "lower_998", "upper_998"]
 def _frame(rows: list[tuple]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=COLUMNS).rename(columns={"area": "area_code"})
     frame["deprivation_decile"] = frame.pop("decile").astype("Int64")
+    # Localities only where the area records them: E2's people count in all but that breakdown.
+    frame["locality"] = frame["area_code"].map({"E1": "North", "A": "North"}).astype(object)
     return frame
 
 
@@ -198,6 +200,7 @@ def _banded(seed: int = 7, n: int = 4000) -> pd.DataFrame:
             "sex": rng.choice(["male", "female"], n),
             "age": rng.integers(0, 100, n),
             "ethnicity": rng.choice(["Asian", "Black", "Mixed", "White", "Other"], n),
+            "locality": rng.choice(["North", "South"], n),
             "deprivation_decile": rng.integers(1, 11, n),
         }
     )
@@ -252,6 +255,8 @@ def test_every_row_matches_stats_on_independently_counted_cells(banded):
             cell = cell[cell.decile_label == row.category]
         elif row.category_type == "Ethnic group":
             cell = cell[cell.ethnicity == row.category]
+        elif row.category_type == "Locality":
+            cell = cell[cell.locality == row.category]
         indicator = next(i for i in indicators if i.code == row.indicator_code)
         count, persons = int(cell[indicator.flag].sum()), len(cell)
         assert (row.count, row.denominator) == (count, persons)
@@ -375,3 +380,11 @@ def test_bad_arguments_are_refused(small):
     with pytest.raises(ValueError, match="multiplier"):
         RecordIndicator("x", "smoker", "proportion", 0)
     assert list(engine.compute(small, []).columns) == list(engine.COLUMNS)
+
+
+def test_localities_break_down_only_the_people_who_have_one(out):
+    rows = out[(out.indicator_code == "smoking") & (out.category_type == "Locality")]
+    assert set(zip(rows.area_code, rows.period, rows.category, rows.denominator, strict=True)) == {
+        ("E1", 2020, "North", 6),
+        ("E1", 2021, "North", 1),
+    }

@@ -38,6 +38,8 @@ def _records(n: int = 5000, seed: int = 11) -> pa.Table:
     unknown = rng.random(n) < 0.02
     ethnicity = rng.choice(np.array(["Asian", "Black", "Mixed", "Other", "White"], dtype=object), n)
     ethnicity[rng.random(n) < 0.03] = None
+    locality = rng.choice(np.array(["Central", "East", "West"], dtype=object), n)
+    locality[rng.random(n) < 0.1] = None
     return pa.table(
         {
             "area_code": rng.choice(["E06000001", "E06000002", "E06000003"], n),
@@ -45,6 +47,7 @@ def _records(n: int = 5000, seed: int = 11) -> pa.Table:
             "sex": rng.choice(["male", "female"], n),
             "age": pa.array(age, pa.int32()),
             "ethnicity": pa.array(ethnicity, pa.string()),
+            "locality": pa.array(locality, pa.string()),
             "deprivation_decile": pa.array(decile, mask=unknown),
             "smoker": pa.array((rng.random(n) < 0.18).astype(np.int32)),
             "admitted": pa.array((rng.random(n) < 0.03 + age / 500).astype(np.int32)),
@@ -98,4 +101,4 @@ def test_spark_gives_duckdb_figures(spark):
         np.testing.assert_array_equal(duck[column].to_numpy(), on_spark[column].to_numpy())
     for column in ("value", "lower_95", "upper_95", "lower_998", "upper_998"):
         np.testing.assert_allclose(on_spark[column], duck[column], rtol=1e-12, equal_nan=True)
-    assert set(duck.category_type) == {"", "Deprivation decile", "Ethnic group"}
+    assert set(duck.category_type) == {"", "Deprivation decile", "Ethnic group", "Locality"}

@@ -87,6 +87,7 @@ def test_record_level_csv_is_aggregated_and_computed(southampton, analyst, defin
     )
     assert sum(v.count for v in deciles) == headline.count
     assert IndicatorValue.objects.filter(indicator=smoker, category_type="Ethnic group").exists()
+    assert not IndicatorValue.objects.filter(indicator=smoker, category_type="Locality").exists()
     admitted = IndicatorValue.objects.get(
         indicator__code="admitted",
         area__gss_code="E06000045",
@@ -97,6 +98,23 @@ def test_record_level_csv_is_aggregated_and_computed(southampton, analyst, defin
     )
     rate, _, _ = stats.rate(cell.admitted.sum(), len(cell), multiplier=1000)
     assert admitted.value == pytest.approx(float(rate))
+
+
+def test_a_locality_column_gives_a_locality_breakdown(southampton, analyst, definitions, tmp_path):
+    frame = _records()
+    frame["locality"] = np.where(frame.index % 3 == 0, "Central", np.where(frame.index % 3 == 1, "East", ""))
+    indicators_import(
+        actor=analyst, partnership=southampton, path=_csv(frame, tmp_path / "r.csv"), definitions=definitions
+    )
+    cell = frame[(frame.area_code == "E06000045") & (frame.period == "2021/22")]
+    localities = IndicatorValue.objects.filter(
+        indicator__code="smoker", area__gss_code="E06000045", period="2021/22", category_type="Locality"
+    )
+    # People with no locality count in every figure but this one.
+    assert {v.category: v.denominator for v in localities} == {
+        "Central": (cell.locality == "Central").sum(),
+        "East": (cell.locality == "East").sum(),
+    }
 
 
 def test_parquet_imports_the_same_as_csv(southampton, analyst, definitions, tmp_path):

@@ -33,6 +33,7 @@ ENGLAND = "E92000001"
 # figures rest on larger numbers.
 SAMPLE = {CITY: 50_000, REGION: 80_000, ENGLAND: 120_000}
 COMPARATOR_SAMPLE = 20_000
+LOCALITIES = ("Central", "East", "West")  # tied to deprivation: the centre is the most deprived
 ETHNIC_GROUPS = ("White", "Asian or Asian British", "Black or Black British", "Mixed", "Other ethnic group")
 
 
@@ -482,6 +483,12 @@ def generate_records(comparators: list[str], *, seed: int = SEED) -> pd.DataFram
                     "age": age.astype(np.int16),
                     "deprivation_decile": decile.astype(np.int8),
                     "ethnicity": np.asarray(ETHNIC_GROUPS)[rng.choice(5, size=size, p=shares)],
+                    # The city's three localities; other areas' records carry none.
+                    "locality": (
+                        np.asarray(LOCALITIES)[np.clip((decile - 1) // 4 + rng.integers(-1, 2, size), 0, 2)]
+                        if code == CITY
+                        else None
+                    ),
                 }
             )
             deprivation = (5.5 - decile) / 4.5

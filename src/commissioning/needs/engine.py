@@ -47,9 +47,13 @@ import pyarrow as pa
 from commissioning.needs import stats
 
 VALUE_TYPES = ("proportion", "crude_rate", "dsr")
-BREAKDOWNS = ("sex", "age_band", "deprivation_decile", "ethnicity")
-CATEGORY_BREAKDOWNS = ("deprivation_decile", "ethnicity")
-CATEGORY_TYPES = {"deprivation_decile": "Deprivation decile", "ethnicity": "Ethnic group"}
+BREAKDOWNS = ("sex", "age_band", "deprivation_decile", "ethnicity", "locality")
+CATEGORY_BREAKDOWNS = ("deprivation_decile", "ethnicity", "locality")
+CATEGORY_TYPES = {
+    "deprivation_decile": "Deprivation decile",
+    "ethnicity": "Ethnic group",
+    "locality": "Locality",
+}
 DECILE_LABELS: tuple[str, ...] = ("1 - most deprived", *(str(d) for d in range(2, 10)), "10 - least deprived")
 SEXES = ("male", "female")
 PERSONS = "persons"

@@ -20,7 +20,7 @@ import duckdb
 from commissioning.core.imports import RowError
 
 REQUIRED = ("area_code", "period", "sex", "age", "deprivation_decile")
-OPTIONAL = ("ethnicity", "person_id")
+OPTIONAL = ("ethnicity", "locality", "person_id")
 SEX_CODES = {"male": "male", "m": "male", "1": "male", "female": "female", "f": "female", "2": "female"}
 _FLAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_ERROR_ROWS = 10_000
@@ -34,6 +34,7 @@ class RecordsFile:
     flags: list[str]
     rows_read: int
     has_ethnicity: bool
+    has_locality: bool = False
 
 
 def is_records_header(columns: Collection[str]) -> bool:
@@ -195,6 +196,9 @@ def parse(
     ethnicity = (
         f"coalesce(nullif({_text(col['ethnicity'])}, ''), 'Not stated')" if has_ethnicity else "'Not stated'"
     )
+    has_locality = "locality" in seen
+    # A person with no locality counts in every figure but the locality breakdown.
+    locality = f"nullif({_text(col['locality'])}, '')" if has_locality else "CAST(NULL AS VARCHAR)"
     flag_casts = ", ".join(f"CAST({col[flag]} AS TINYINT) AS {flag}" for flag in flags)
     sex = _text(col["sex"])
     con.execute(
@@ -203,10 +207,15 @@ def parse(
                CASE WHEN lower({sex}) IN ('male', 'm', '1') THEN 'male' ELSE 'female' END AS sex,
                CAST({col["age"]} AS INTEGER) AS age,
                CAST({col["deprivation_decile"]} AS INTEGER) AS deprivation_decile,
-               {ethnicity} AS ethnicity, {flag_casts}
+               {ethnicity} AS ethnicity, {locality} AS locality, {flag_casts}
         FROM numbered"""  # noqa: S608 - names checked against a strict pattern above
     )
-    return RecordsFile(con=con, flags=flags, rows_read=rows_read, has_ethnicity=has_ethnicity), []
+    return (
+        RecordsFile(
+            con=con, flags=flags, rows_read=rows_read, has_ethnicity=has_ethnicity, has_locality=has_locality
+        ),
+        [],
+    )
 
 
 def header_of(path: str | Path) -> list[str]:

@@ -233,9 +233,9 @@ def _import_records(
             )
             for flag in parsed.flags
         ]
-        breakdowns = ("sex", "age_band", "deprivation_decile") + (
-            ("ethnicity",) if parsed.has_ethnicity else ()
-        )
+        breakdowns: tuple[str, ...] = ("sex", "age_band", "deprivation_decile")
+        breakdowns += ("ethnicity",) if parsed.has_ethnicity else ()
+        breakdowns += ("locality",) if parsed.has_locality else ()
         try:
             table = ibis.duckdb.from_connection(parsed.con).table("records")
             computed = engine.compute(table, wanted, breakdowns=breakdowns)
