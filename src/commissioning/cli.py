@@ -158,6 +158,41 @@ def cmd_import_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_projection_file(args: argparse.Namespace) -> int:
+    _setup_django()
+    if not args.no_migrate:
+        _migrate()
+    from pathlib import Path
+
+    from commissioning.core.errors import NotPermitted
+    from commissioning.core.imports import ImportFailed
+    from commissioning.core.models import User
+    from commissioning.core.system import system_user
+    from commissioning.needs import services
+    from commissioning.partners.models import Partnership
+
+    path = Path(args.file)
+    partnership = Partnership.objects.filter(slug=args.partnership).first()
+    actor = User.objects.filter(username=args.user).first() if args.user else system_user()
+    if not path.is_file() or partnership is None or actor is None:
+        print(f"No such {'file' if not path.is_file() else 'partnership or user'}.", file=sys.stderr)
+        return 2
+    load = services.population_import if args.what == "population" else services.prevalence_import
+    try:
+        count = load(actor=actor, partnership=partnership, path=path)
+    except ImportFailed as failure:
+        print(f"Nothing imported: {len(failure.errors)} problem(s) in {path.name}.", file=sys.stderr)
+        for error in failure.errors[: args.max_errors]:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    except NotPermitted as refusal:
+        print(str(refusal), file=sys.stderr)
+        return 2
+    noun = "population projections" if args.what == "population" else "prevalence rates"
+    print(f"Imported {count:,} {noun} from {path.name} into {partnership.name}.")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import execute_from_command_line
@@ -239,6 +274,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-migrate", action="store_true", help="do not apply database migrations first"
     )
     indicators.set_defaults(func=cmd_import_indicators)
+    for what, description in (
+        ("population", "population projections: area_code, year, sex, age_band, population[, source]"),
+        (
+            "prevalence",
+            "prevalence rates for need projections: measure_code, measure_name, sex, age_band, rate "
+            "(a fraction)[, care_group, source, assumptions]",
+        ),
+    ):
+        sub_command = import_sub.add_parser(what, help=description, description=f"Import {description}.")
+        sub_command.add_argument("file", help="the CSV file")
+        sub_command.add_argument("--partnership", required=True, help="the partnership's slug")
+        sub_command.add_argument("--user", help="who is importing (default: the system account)")
+        sub_command.add_argument("--max-errors", type=int, default=50, help="problems to list (default 50)")
+        sub_command.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+        sub_command.set_defaults(func=cmd_import_projection_file)
 
     manage = sub.add_parser(
         "manage",

@@ -15,9 +15,11 @@ class IndicatorUploadForm(NhsFormMixin, forms.Form):
     file = forms.FileField(
         label="Data file",
         help_text=(
-            "A Fingertips CSV export, or record-level data as CSV or Parquet: one row per person with "
-            "area_code, period, sex, age, deprivation_decile, optional ethnicity, and a 0/1 column per "
-            "indicator code."
+            "A Fingertips CSV export; record-level data as CSV or Parquet (one row per person with "
+            "area_code, period, sex, age, deprivation_decile, optional ethnicity and locality, and a 0/1 "
+            "column per indicator code); or, for need projections, population projections (area_code, year, "
+            "sex, age_band, population) or prevalence rates (measure_code, measure_name, care_group, sex, "
+            "age_band, rate)."
         ),
     )
     definitions = forms.FileField(

@@ -29,6 +29,28 @@ def _saved(upload: UploadedFile, folder: str, name: str) -> Path:
     return path
 
 
+def _import(
+    request: HttpRequest, partnership: object, data: Path, name: str, definitions: Path | None
+) -> str:
+    """Run the import the file's header calls for; say what landed."""
+    actor = request.user
+    kind = services.detect_kind(data)
+    if kind == services.POPULATION:
+        count = services.population_import(actor=actor, partnership=partnership, path=data)  # type: ignore[arg-type]
+        return f"Imported {count:,} population projections from {name}."
+    if kind == services.PREVALENCE:
+        count = services.prevalence_import(actor=actor, partnership=partnership, path=data)  # type: ignore[arg-type]
+        return f"Imported {count:,} prevalence rates from {name}."
+    batch = services.indicators_import(
+        actor=actor,  # type: ignore[arg-type]
+        partnership=partnership,  # type: ignore[arg-type]
+        path=data,
+        file_name=name,
+        definitions=definitions,
+    )
+    return f"Imported {batch.values_written:,} values from {batch.rows_read:,} rows of {batch.file_name}."
+
+
 @partnership_view(Permission.MANAGE_INDICATORS)
 def upload(request: HttpRequest) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
@@ -39,23 +61,19 @@ def upload(request: HttpRequest) -> HttpResponse:
             data = _saved(form.cleaned_data["file"], folder, "data")
             definitions = form.cleaned_data.get("definitions")
             try:
-                batch = services.indicators_import(
-                    actor=request.user,  # type: ignore[arg-type]
-                    partnership=partnership,
-                    path=data,
-                    file_name=form.cleaned_data["file"].name,
-                    definitions=_saved(definitions, folder, "definitions") if definitions else None,
+                done = _import(
+                    request,
+                    partnership,
+                    data,
+                    form.cleaned_data["file"].name,
+                    _saved(definitions, folder, "definitions") if definitions else None,
                 )
             except ImportFailed as failure:
                 problems = failure
             except NotPermitted as refusal:
                 form.add_error(None, str(refusal))
             else:
-                messages.success(
-                    request,
-                    f"Imported {batch.values_written:,} values from {batch.rows_read:,} rows "
-                    f"of {batch.file_name}.",
-                )
+                messages.success(request, done)
                 return redirect("needs:import", partnership.slug)
     return render(
         request,

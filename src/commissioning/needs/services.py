@@ -15,9 +15,17 @@ from commissioning.core.imports import ImportFailed, RowError
 from commissioning.core.models import AuditEvent, User
 from commissioning.core.permissions import Permission
 from commissioning.core.validation import validate
-from commissioning.needs import fingertips, records
+from commissioning.needs import fingertips, projection_files, records
 from commissioning.needs.definitions import read_definitions
-from commissioning.needs.models import Indicator, IndicatorImport, IndicatorValue, ValueType
+from commissioning.needs.models import (
+    Indicator,
+    IndicatorImport,
+    IndicatorValue,
+    NeedMeasure,
+    PopulationProjection,
+    PrevalenceRate,
+    ValueType,
+)
 from commissioning.needs.periods import period_sorts
 from commissioning.partners.models import Area, Partnership
 from commissioning.partners.permissions import require_permission
@@ -88,11 +96,19 @@ def indicator_save(*, actor: User, partnership: Partnership, code: str, **fields
 # Imports ---------------------------------------------------------------------------------
 
 
+POPULATION, PREVALENCE = "population", "prevalence"
+
+
 def detect_kind(path: Path) -> str:
-    """A Fingertips export or a record-level file, from its header (Parquet is always records)."""
+    """What a file holds, from its header: a Fingertips export, record-level data (Parquet is
+    always records), population projections or prevalence rates."""
     if path.suffix.lower() in {".parquet", ".pq"}:
         return IndicatorImport.Kind.RECORDS
     header = records.header_of(path)
+    if projection_files.is_population_header(header):
+        return POPULATION
+    if projection_files.is_prevalence_header(header):
+        return PREVALENCE
     if fingertips.is_fingertips_header([" ".join(c.split()) for c in header]):
         return IndicatorImport.Kind.FINGERTIPS
     if records.is_records_header(header):
@@ -127,6 +143,10 @@ def indicators_import(
     require_permission(actor, Permission.MANAGE_INDICATORS, partnership=partnership)
     path = Path(path)
     kind = detect_kind(path)
+    if kind in (POPULATION, PREVALENCE):
+        raise ImportFailed(
+            [RowError(1, "(header)", f"this is a file of {kind} for need projections, not indicator data")]
+        )
     area_ids = dict(Area.objects.values_list("gss_code", "pk"))
     definition_rows = read_definitions(definitions) if definitions else []
     if kind == IndicatorImport.Kind.FINGERTIPS:
@@ -351,3 +371,80 @@ def indicator_link_care_groups(*, actor: User, partnership: Partnership, links: 
             if auditor.updated(indicator, before) is not None:
                 changed += 1
     return changed
+
+
+# Need projections ------------------------------------------------------------------------
+
+
+def population_import(*, actor: User, partnership: Partnership, path: str | Path) -> int:
+    """Load population projections, replacing those held for the same area, year and age band."""
+    require_permission(actor, Permission.MANAGE_INDICATORS, partnership=partnership)
+    area_ids = dict(Area.objects.values_list("gss_code", "pk"))
+    frame, errors = projection_files.parse_population(path, area_codes=area_ids.keys())
+    if frame is None:
+        raise ImportFailed(errors)
+    with transaction.atomic():
+        for (code, year), rows in frame.groupby(["area_code", "year"]):
+            PopulationProjection.objects.filter(
+                partnership=partnership,
+                area_id=area_ids[str(code)],
+                year=int(year),
+                age_band__in=sorted(set(rows["age_band"])),
+            ).delete()
+        PopulationProjection.objects.bulk_create(
+            (
+                PopulationProjection(
+                    partnership=partnership,
+                    area_id=area_ids[row.area_code],
+                    year=row.year,
+                    sex=row.sex,
+                    age_band=row.age_band,
+                    population=row.population,
+                    source=row.source[:255],
+                )
+                for row in frame.itertuples(index=False)
+            ),
+            batch_size=WRITE_BATCH,
+        )
+        areas = ", ".join(sorted(frame["area_code"].unique()))
+        Auditor(actor, partnership_id=partnership.pk).record(
+            AuditEvent.Action.IMPORT,
+            partnership,
+            summary=f"{len(frame):,} population projections for {areas}, "
+            f"{frame['year'].min()}–{frame['year'].max()}",
+        )
+    return len(frame)
+
+
+def prevalence_import(*, actor: User, partnership: Partnership, path: str | Path) -> int:
+    """Load need measures and their prevalence rates; a measure's rates are replaced whole."""
+    require_permission(actor, Permission.MANAGE_INDICATORS, partnership=partnership)
+    groups = {g.name: g for g in partnership.care_groups.all()}
+    frame, errors = projection_files.parse_prevalence(path, care_groups=groups.keys())
+    if frame is None:
+        raise ImportFailed(errors)
+    with transaction.atomic():
+        auditor = Auditor(actor, partnership_id=partnership.pk)
+        for code, rows in frame.groupby("measure_code", sort=False):
+            first = rows.iloc[0]
+            measure = NeedMeasure.objects.filter(partnership=partnership, code=code).first()
+            before = snapshot(measure) if measure else None
+            measure = measure or NeedMeasure(partnership=partnership, code=str(code))
+            measure.name = first["measure_name"]
+            measure.care_group = groups.get(first["care_group"])
+            measure.source = first["source"][:255] or measure.source
+            measure.assumptions = first["assumptions"] or measure.assumptions
+            measure.save()
+            measure.rates.all().delete()
+            PrevalenceRate.objects.bulk_create(
+                PrevalenceRate(measure=measure, sex=r.sex, age_band=r.age_band, rate=r.rate)
+                for r in rows.itertuples(index=False)
+            )
+            summary = f"{len(rows)} prevalence rates"
+            if before is None:
+                auditor.created(measure, summary=summary)
+            else:
+                auditor.record(
+                    AuditEvent.Action.UPDATE, measure, before=before, after=snapshot(measure), summary=summary
+                )
+    return len(frame)
