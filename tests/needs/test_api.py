@@ -82,3 +82,16 @@ def test_a_commissioner_corrects_an_indicators_definition_and_it_is_audited(clie
     assert bad.status_code == 200
     assert "nhsuk-error-summary" in bad.content.decode()
     assert client_for("southampton", Role.VIEWER).get(url).status_code == 403
+
+
+def test_the_suppression_threshold_is_a_setting(client_for, southampton, settings):
+    indicator = Indicator.objects.get(partnership=southampton, code="looked-after-children")
+    url = f"/api/partnerships/southampton/indicators/{indicator.pk}/values"
+    client = client_for("southampton", Role.VIEWER)
+    settings.SUPPRESSION_THRESHOLD = 5
+    shown = [v["count"] for v in client.get(url).json() if v["count"] is not None]
+    assert any(5 <= count < 10 for count in shown)
+    settings.SUPPRESSION_THRESHOLD = 10
+    values = client.get(url).json()
+    assert not [v for v in values if v["count"] is not None and 0 < v["count"] < 10]
+    assert "Suppressed: fewer than 10" in {v["value_note"] for v in values}

@@ -190,3 +190,8 @@ LOGGING = {
 
 # Demo users may exist only outside production.
 DEMO_ALLOWED = not PRODUCTION
+
+# Published statistics (pages, downloads, the API) hide counts from 1 up to one below this.
+SUPPRESSION_THRESHOLD = int(os.environ.get("SUPPRESSION_THRESHOLD", "5"))
+if SUPPRESSION_THRESHOLD < 1:
+    raise ImproperlyConfigured("SUPPRESSION_THRESHOLD must be 1 or more.")

@@ -38,8 +38,8 @@ VALUE_COLUMNS = [
 ]
 META_COLUMNS = ["indicator_id", "polarity", "benchmark_method", "value_type", "multiplier"]
 
-THRESHOLD = 5
-PRIMARY_NOTE = "Suppressed: fewer than 5"
+THRESHOLD = 5  # the default; a deployment sets its own (settings.SUPPRESSION_THRESHOLD)
+PRIMARY_NOTE = "Suppressed: fewer than {threshold}"
 SECONDARY_NOTE = "Suppressed to protect a small number"
 TREND_TYPES = {"proportion": "proportion", "crude_rate": "crude_rate", "dsr": "dsr", "isr": "isr"}
 
@@ -100,7 +100,9 @@ def suppress_small_numbers(frame: pd.DataFrame, threshold: int = THRESHOLD) -> p
     secondary = hidden & ~primary
     out.loc[hidden, MEASURES] = np.nan
     out["value_note"] = np.where(
-        primary, PRIMARY_NOTE, np.where(secondary, SECONDARY_NOTE, out["value_note"].to_numpy(dtype=object))
+        primary,
+        PRIMARY_NOTE.format(threshold=threshold),
+        np.where(secondary, SECONDARY_NOTE, out["value_note"].to_numpy(dtype=object)),
     )
     out["suppressed"] = np.where(primary, "primary", np.where(secondary, "secondary", ""))
     return out
@@ -246,13 +248,14 @@ def benchmarked(
     regions: Mapping[str, str],
     peers: Collection[str],
     trends: bool = True,
+    threshold: int = THRESHOLD,
 ) -> pd.DataFrame:
     """Suppress, then compare each row with England and with its area's region, then trend.
 
     Adds ``compared_england``, ``compared_region``, ``recent_trend`` and ``suppressed``. A
     suppressed value is not compared: its comparison would say something about a small number.
     """
-    out = suppress_small_numbers(frame)
+    out = suppress_small_numbers(frame, threshold)
     labels = quintiles(out, meta, peers)
     out["compared_england"] = compare_with(
         out, meta, pd.Series(england, index=out.index, dtype=object), labels

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from commissioning.needs import benchmarking, presenters, projections
@@ -255,7 +256,12 @@ def jsna_export(partnership: Partnership) -> Export:
     regions = _regions(context.values())
     frame = _values([i.pk for i in indicators], context, headline_only=True)
     frame = benchmarking.benchmarked(
-        frame, _meta(indicators), england=ENGLAND, regions=regions, peers=[a.gss_code for a in group]
+        frame,
+        _meta(indicators),
+        england=ENGLAND,
+        regions=regions,
+        peers=[a.gss_code for a in group],
+        threshold=settings.SUPPRESSION_THRESHOLD,
     )
     return Export(
         frame, _indicator_info(indicators), _area_info(context.values()), _one_region(frame, regions, context)
@@ -316,7 +322,12 @@ def area_profile(partnership: Partnership, area: Area) -> AreaProfile:
     frame = _values([i.pk for i in indicators], context, headline_only=True)
     peer_codes = [p.gss_code for p in peers]
     frame = benchmarking.benchmarked(
-        frame, _meta(indicators), england=ENGLAND, regions=regions, peers=peer_codes
+        frame,
+        _meta(indicators),
+        england=ENGLAND,
+        regions=regions,
+        peers=peer_codes,
+        threshold=settings.SUPPRESSION_THRESHOLD,
     )
     export = Export(
         frame, _indicator_info(indicators), _area_info(context.values()), _one_region(frame, regions, context)
@@ -418,7 +429,12 @@ def worse_and_worsening(partnership: Partnership) -> WorseList:
     regions = _regions(context.values())
     frame = _values([i.pk for i in indicators], context, headline_only=True)
     frame = benchmarking.benchmarked(
-        frame, _meta(indicators), england=ENGLAND, regions=regions, peers=[a.gss_code for a in group]
+        frame,
+        _meta(indicators),
+        england=ENGLAND,
+        regions=regions,
+        peers=[a.gss_code for a in group],
+        threshold=settings.SUPPRESSION_THRESHOLD,
     )
     by_pk = {i.pk: i for i in indicators}
     listed = []
@@ -540,7 +556,12 @@ def indicator_page(
     regions = _regions(context.values())
     frame = _values([indicator.pk], context, headline_only=False)
     frame = benchmarking.benchmarked(
-        frame, _meta([indicator]), england=ENGLAND, regions=regions, peers=[p.gss_code for p in peers]
+        frame,
+        _meta([indicator]),
+        england=ENGLAND,
+        regions=regions,
+        peers=[p.gss_code for p in peers],
+        threshold=settings.SUPPRESSION_THRESHOLD,
     )
     export = Export(
         frame,
