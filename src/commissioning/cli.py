@@ -193,6 +193,31 @@ def cmd_import_projection_file(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_indicators(args: argparse.Namespace) -> int:
+    _setup_django()
+    from pathlib import Path
+
+    from commissioning.core.exports import table_response
+    from commissioning.needs import fingertips_layout, selectors
+    from commissioning.partners.models import Partnership
+
+    partnership = Partnership.objects.filter(slug=args.partnership).first()
+    if partnership is None:
+        print(f"No partnership with the slug {args.partnership!r}.", file=sys.stderr)
+        return 2
+    export = selectors.jsna_export(partnership)
+    response = table_response(
+        filename=f"{partnership.slug}-jsna",
+        headers=fingertips_layout.columns(export.region_name),
+        rows=fingertips_layout.rows(export.frame, export.indicators, export.areas),
+        fmt=args.format,
+    )
+    output = Path(args.output or f"{partnership.slug}-jsna.{args.format}")
+    output.write_bytes(response.content)
+    print(f"Wrote {len(export.frame):,} values (small numbers suppressed) to {output}.")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import execute_from_command_line
@@ -289,6 +314,21 @@ def build_parser() -> argparse.ArgumentParser:
         sub_command.add_argument("--max-errors", type=int, default=50, help="problems to list (default 50)")
         sub_command.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
         sub_command.set_defaults(func=cmd_import_projection_file)
+
+    exports = sub.add_parser("export", help="export data files", description="Export a partnership's data.")
+    export_sub = exports.add_subparsers(dest="what", required=True, metavar="WHAT")
+    export_indicators = export_sub.add_parser(
+        "indicators",
+        help="the JSNA's headline values in the Fingertips layout",
+        description=(
+            "Write every headline indicator value for the partnership's areas, their comparators, "
+            "regions and England, in the Fingertips CSV layout, with small numbers suppressed."
+        ),
+    )
+    export_indicators.add_argument("--partnership", required=True, help="the partnership's slug")
+    export_indicators.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    export_indicators.add_argument("--output", help="the file to write (default <slug>-jsna.<format>)")
+    export_indicators.set_defaults(func=cmd_export_indicators)
 
     manage = sub.add_parser(
         "manage",

@@ -303,3 +303,14 @@ def test_only_those_who_manage_indicators_may_upload(client_for):
         client_for("nottinghamshire", Role.COMMISSIONER).get("/p/southampton/needs/import/").status_code
         == 404
     )
+
+
+def test_the_export_command_writes_the_fingertips_layout(southampton, tmp_path, capsys):
+    from commissioning.cli import main
+
+    output = tmp_path / "jsna.csv"
+    assert main(["export", "indicators", "--partnership", "southampton", "--output", str(output)]) == 0
+    assert "small numbers suppressed" in capsys.readouterr().out
+    header = output.read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code")
+    assert main(["export", "indicators", "--partnership", "nowhere", "--output", str(output)]) == 2
