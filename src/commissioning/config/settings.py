@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "axes",
     "commissioning.core",
     "commissioning.partners",
+    "commissioning.engagement",
+    "commissioning.governance",
     "commissioning.needs",
     "commissioning.web",
 ]

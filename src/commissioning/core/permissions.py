@@ -47,6 +47,12 @@ class Permission(StrEnum):
     MANAGE_AREAS = "manage_areas"
     VIEW_NEEDS = "view_needs"
     MANAGE_INDICATORS = "manage_indicators"
+    VIEW_GOVERNANCE = "view_governance"
+    PROPOSE_DECISIONS = "propose_decisions"
+    MANAGE_BOARDS = "manage_boards"
+    RECORD_DECISIONS = "record_decisions"
+    DECLARE_INTERESTS = "declare_interests"
+    MANAGE_ENGAGEMENT = "manage_engagement"
 
 
 _READ_ALL = {
@@ -55,13 +61,24 @@ _READ_ALL = {
     Permission.VIEW_MEMBERSHIPS,
     Permission.VIEW_AUDIT,
     Permission.VIEW_NEEDS,
+    Permission.VIEW_GOVERNANCE,
+    Permission.DECLARE_INTERESTS,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset(_READ_ALL),
-    Role.COMMISSIONER: frozenset(_READ_ALL | {Permission.MANAGE_CARE_GROUPS, Permission.MANAGE_INDICATORS}),
-    Role.FINANCE_OFFICER: frozenset(_READ_ALL),
-    Role.BOARD_MEMBER: frozenset(_READ_ALL),
+    Role.COMMISSIONER: frozenset(
+        _READ_ALL
+        | {
+            Permission.MANAGE_CARE_GROUPS,
+            Permission.MANAGE_INDICATORS,
+            Permission.PROPOSE_DECISIONS,
+            Permission.MANAGE_ENGAGEMENT,
+        }
+    ),
+    Role.FINANCE_OFFICER: frozenset(_READ_ALL | {Permission.PROPOSE_DECISIONS}),
+    # Board members decide at meetings; recording a board's decision is their (or the secretary's) act.
+    Role.BOARD_MEMBER: frozenset(_READ_ALL | {Permission.RECORD_DECISIONS}),
     # Provider contacts work for a provider, not a commissioner: they see the partnership and
     # its organisations, and later only their own organisation's contracts and returns.
     Role.PROVIDER_CONTACT: frozenset({Permission.VIEW_PARTNERSHIP, Permission.VIEW_ORGANISATIONS}),

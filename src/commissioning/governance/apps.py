@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GovernanceConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "commissioning.governance"
+    verbose_name = "Governance"
