@@ -13,13 +13,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from commissioning.core.system import system_user
-from commissioning.demo import needs, partners
+from commissioning.demo import governance, needs, partners
 
 DEMO_PASSWORD = "demo-password"
 
 LOADERS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("partners", partners.load),
     ("needs assessment", needs.load),
+    ("governance and engagement", governance.load),
 )
 
 
