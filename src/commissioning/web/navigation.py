@@ -58,10 +58,23 @@ CYCLE: tuple[Stage, ...] = (
         "Governance",
         "Who decides, and who answers for it?",
         (
+            Link("Boards and groups", "governance:home", Permission.VIEW_GOVERNANCE),
+            Link("Decisions", "governance:decisions", Permission.VIEW_GOVERNANCE),
+            Link("Forward plan", "governance:forward_plan", Permission.VIEW_GOVERNANCE),
+            Link("Interests", "governance:interests", Permission.VIEW_GOVERNANCE),
+            Link("Agreements", "governance:agreements", Permission.VIEW_GOVERNANCE),
             Link("Partnership", "partners:partnership"),
             Link("People and roles", "partners:memberships", Permission.VIEW_MEMBERSHIPS),
             Link("Audit trail", "partners:audit", Permission.VIEW_AUDIT),
         ),
     ),
-    Stage("engagement", "Engagement", "What have people told us, and what did we do?"),
+    Stage(
+        "engagement",
+        "Engagement",
+        "What have people told us, and what did we do?",
+        (
+            Link("Consultations", "engagement:consultations", Permission.VIEW_GOVERNANCE),
+            Link("You said, we did", "engagement:you_said_we_did", Permission.VIEW_GOVERNANCE),
+        ),
+    ),
 )
