@@ -86,7 +86,14 @@ def outsider(db):
 
 @pytest.fixture
 def setup(southampton, orgs, people):
-    """A joint board delegated to by both partners, five seats, and each partner's scheme of delegation."""
+    """A joint board delegated to by both partners, five seats, and each partner's scheme of delegation.
+
+    The demo's own scheme, approvals and interests are cleared first (inside the test's transaction) so
+    that the limits and conflicts here are the only ones.
+    """
+    Approval.objects.filter(decision__partnership=southampton).delete()
+    DelegationRule.objects.filter(partnership=southampton).delete()
+    Interest.objects.filter(partnership=southampton).delete()
     common = {"actor": people.admin, "partnership": southampton}
     board = services.board_create(
         **common,
