@@ -37,12 +37,12 @@ def test_a_decision_is_refused_above_the_limit_then_approved_at_a_quorate_meetin
     page.locator("[name=options-0-option]").fill("Each partner commissions its own service")
     page.locator("[name=options-0-reason]").fill("Duplicates assessment and leaves gaps between services.")
     page.locator("[name=resources-0-organisation]").select_option(label="Southampton City Council")
-    page.locator("[name=resources-0-financial_year]").fill("2026")
+    page.locator("[name=resources-0-financial_year]").select_option("2026")
     page.locator("[name=resources-0-amount]").fill("60,000.00")
     page.locator("[name=resources-1-organisation]").select_option(
-        label=re.compile("Clinical Commissioning Group")
+        label="NHS Southampton City Clinical Commissioning Group"
     )
-    page.locator("[name=resources-1-financial_year]").fill("2026")
+    page.locator("[name=resources-1-financial_year]").select_option("2026")
     page.locator("[name=resources-1-amount]").fill("40000")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("falls prevention")
