@@ -259,15 +259,33 @@ class DecisionForm(GovernanceForm):
         label="Organisations the decision names",
         help_text="Board members with a live interest in one of these are excluded from the vote.",
     )
+    themes = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=Checkboxes,
+        label="What people told us (consultation themes this decision answers)",
+        help_text="Shown on the decision page as its engagement evidence; 'you said, we did' links back.",
+    )
 
     def __init__(
-        self, *args: Any, boards: Any, areas: Any, care_groups: Any, organisations: Any, **kwargs: Any
+        self,
+        *args: Any,
+        boards: Any,
+        areas: Any,
+        care_groups: Any,
+        organisations: Any,
+        themes: Any,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         _choices(self.fields["board"], boards)
         _choices(self.fields["areas"], areas)
         _choices(self.fields["care_groups"], care_groups)
         _choices(self.fields["organisations_named"], organisations)
+        _choices(self.fields["themes"], themes)
+        self.fields["themes"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda theme: f"{theme.title} ({theme.consultation.title})"
+        )
 
     @staticmethod
     def initial_from(decision: Any) -> dict[str, Any]:
@@ -284,6 +302,7 @@ class DecisionForm(GovernanceForm):
             "areas": [area.pk for area in decision.areas.all()],
             "care_groups": [group.pk for group in decision.care_groups.all()],
             "organisations_named": [org.pk for org in decision.organisations_named.all()],
+            "themes": [theme.pk for theme in decision.themes.all()],
         }
 
 

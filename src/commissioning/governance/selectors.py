@@ -701,3 +701,8 @@ def approvable_for(decision: Decision, *, missing: Iterable[int], complete: bool
     if wanted:
         return partners_of_id(decision.partnership_id).filter(pk__in=wanted)
     return partners_of_id(decision.partnership_id)
+
+
+def themes_of(partnership: Partnership) -> QuerySet[Theme]:
+    """The themes of the partnership's consultations, for linking a decision to its evidence."""
+    return Theme.objects.filter(consultation__partnership=partnership).select_related("consultation")

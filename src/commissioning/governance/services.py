@@ -24,6 +24,7 @@ from commissioning.core.errors import NotPermitted
 from commissioning.core.models import AuditEvent, User
 from commissioning.core.permissions import ROLE_LABELS, Permission, Role
 from commissioning.core.validation import validate
+from commissioning.engagement.models import Theme
 from commissioning.governance import rules
 from commissioning.governance.models import (
     Action,
@@ -623,6 +624,7 @@ def _check_decision_links(
     board: Board | None,
     areas: Sequence[Area] | None,
     care_groups: Sequence[CareGroup] | None,
+    themes: Sequence[Theme] | None = None,
 ) -> None:
     errors: dict[str, str] = {}
     if board is not None and board.partnership_id != partnership.pk:
@@ -644,6 +646,14 @@ def _check_decision_links(
         foreign = [group.name for group in care_groups if group.partnership_id != partnership.pk]
         if foreign:
             errors["care_groups"] = f"Not a care group of {partnership.name}: {', '.join(foreign)}."
+    if themes:
+        strangers = [t.title for t in themes if t.consultation.partnership_id != partnership.pk]
+        if strangers:
+            errors["themes"] = f"Not from a consultation of {partnership.name}: {', '.join(strangers)}."
+    if themes:
+        strangers = [t.title for t in themes if t.consultation.partnership_id != partnership.pk]
+        if strangers:
+            errors["themes"] = f"Not from a consultation of {partnership.name}: {', '.join(strangers)}."
     if errors:
         raise ValidationError(errors)
 
@@ -751,6 +761,7 @@ def decision_create(
     organisations_named: Iterable[Organisation] = (),
     rejected_options: Iterable[Any] = (),
     resources: Iterable[Any] = (),
+    themes: Iterable[Theme] = (),
 ) -> Decision:
     """Start a decision paper as a draft; sections can be filled in before it is proposed.
 
@@ -759,6 +770,7 @@ def decision_create(
     """
     require_permission(actor, Permission.PROPOSE_DECISIONS, partnership=partnership)
     area_list, group_list, named = list(areas), list(care_groups), list(organisations_named)
+    theme_list = list(themes)
     decision = Decision(
         partnership=partnership,
         reference=_next_reference(partnership, expected_on),
@@ -774,13 +786,16 @@ def decision_create(
         proposed_by=actor,
     )
     validate(decision)
-    _check_decision_links(partnership, board=board, areas=area_list, care_groups=group_list)
+    _check_decision_links(
+        partnership, board=board, areas=area_list, care_groups=group_list, themes=theme_list
+    )
     options = _clean_options(rejected_options)
     lines = _clean_resources(partnership, resources)
     decision.save()
     decision.areas.set(area_list)
     decision.care_groups.set(group_list)
     decision.organisations_named.set(named)
+    decision.themes.set(theme_list)
     _write_options(decision, options)
     _write_resources(decision, lines)
     Auditor(actor, partnership_id=partnership.pk).record(
@@ -804,7 +819,8 @@ def decision_update(
 ) -> Decision:
     """Edit a draft (or deferred) paper; options and resources are replaced when given.
 
-    ``areas``, ``care_groups`` and ``organisations_named`` may be passed to replace those lists.
+    ``areas``, ``care_groups``, ``organisations_named`` and ``themes`` (the engagement evidence) may be
+    passed to replace those lists.
     """
     require_permission(actor, Permission.PROPOSE_DECISIONS, partnership=partnership)
     _same_partnership(decision.partnership_id, partnership, "decision")
@@ -817,14 +833,20 @@ def decision_update(
             }
         )
     lists = {
-        name: fields.pop(name) for name in ("areas", "care_groups", "organisations_named") if name in fields
+        name: fields.pop(name)
+        for name in ("areas", "care_groups", "organisations_named", "themes")
+        if name in fields
     }
     lists = {name: list(values) for name, values in lists.items()}
     before = _decision_snapshot(decision)
     _apply(decision, fields, DECISION_FIELDS)
     validate(decision)
     _check_decision_links(
-        partnership, board=decision.board, areas=lists.get("areas"), care_groups=lists.get("care_groups")
+        partnership,
+        board=decision.board,
+        areas=lists.get("areas"),
+        care_groups=lists.get("care_groups"),
+        themes=lists.get("themes"),
     )
     options = None if rejected_options is None else _clean_options(rejected_options)
     lines = None if resources is None else _clean_resources(partnership, resources)

@@ -675,6 +675,7 @@ def _decision_forms(request: HttpRequest, partnership: Any, decision: Any = None
         areas=selectors.areas_in(partnership),
         care_groups=selectors.care_groups_of(partnership),
         organisations=selectors.organisations_of(partnership),
+        themes=selectors.themes_of(partnership),
     )
     page = selectors.decision_page(decision) if decision is not None else None
     options = RejectedOptionFormSet(
