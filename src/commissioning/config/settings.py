@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "commissioning.engagement",
     "commissioning.governance",
     "commissioning.needs",
+    "commissioning.finance",
     "commissioning.web",
 ]
 

@@ -53,6 +53,8 @@ class Permission(StrEnum):
     RECORD_DECISIONS = "record_decisions"
     DECLARE_INTERESTS = "declare_interests"
     MANAGE_ENGAGEMENT = "manage_engagement"
+    VIEW_FINANCE = "view_finance"
+    MANAGE_FINANCE = "manage_finance"
 
 
 _READ_ALL = {
@@ -63,6 +65,7 @@ _READ_ALL = {
     Permission.VIEW_NEEDS,
     Permission.VIEW_GOVERNANCE,
     Permission.DECLARE_INTERESTS,
+    Permission.VIEW_FINANCE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -76,7 +79,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_ENGAGEMENT,
         }
     ),
-    Role.FINANCE_OFFICER: frozenset(_READ_ALL | {Permission.PROPOSE_DECISIONS}),
+    Role.FINANCE_OFFICER: frozenset(_READ_ALL | {Permission.PROPOSE_DECISIONS, Permission.MANAGE_FINANCE}),
     # Board members decide at meetings; recording a board's decision is their (or the secretary's) act.
     Role.BOARD_MEMBER: frozenset(_READ_ALL | {Permission.RECORD_DECISIONS}),
     # Provider contacts work for a provider, not a commissioner: they see the partnership and
