@@ -193,6 +193,70 @@ def cmd_import_projection_file(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_ledger(args: argparse.Namespace) -> int:
+    """``import actuals`` and ``import forecasts``: a finance file into a partnership's budget lines."""
+    _setup_django()
+    if not args.no_migrate:
+        _migrate()
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from commissioning.core.errors import NotPermitted
+    from commissioning.core.imports import ImportFailed
+    from commissioning.core.models import User
+    from commissioning.core.system import system_user
+    from commissioning.finance.imports import actuals_import, forecasts_import
+    from commissioning.partners.models import Partnership
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"No such file: {path}", file=sys.stderr)
+        return 2
+    partnership = Partnership.objects.filter(slug=args.partnership).first()
+    if partnership is None:
+        print(f"No partnership with the slug {args.partnership!r}.", file=sys.stderr)
+        return 2
+    actor = User.objects.filter(username=args.user).first() if args.user else system_user()
+    if actor is None:
+        print(f"No user called {args.user!r}.", file=sys.stderr)
+        return 2
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage.capitalize(), unit=" rows" if total > 1 else "")
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    common = {"actor": actor, "partnership": partnership, "financial_year": args.year, "path": path}
+    try:
+        if args.what == "actuals":
+            batch = actuals_import(**common, kind=args.kind, partner=args.partner, progress=progress)
+        else:
+            batch = forecasts_import(**common, progress=progress)
+    except ImportFailed as failure:
+        for bar in bars.values():
+            bar.close()
+        print(f"Nothing imported: {len(failure.errors)} problem(s) in {path.name}.", file=sys.stderr)
+        for error in failure.errors[: args.max_errors]:
+            print(f"  {error}", file=sys.stderr)
+        if len(failure.errors) > args.max_errors:
+            print(f"  … and {len(failure.errors) - args.max_errors} more.", file=sys.stderr)
+        return 1
+    except NotPermitted as refusal:
+        print(str(refusal), file=sys.stderr)
+        return 2
+    year = f"{args.year}/{(args.year + 1) % 100:02d}"
+    print(
+        f"Imported {batch.rows:,} {'actuals' if args.what == 'actuals' else 'forecasts'} for {year} "
+        f"from {path.name} ({batch.get_kind_display()}) into {partnership.name}."
+    )
+    return 0
+
+
 def cmd_export_indicators(args: argparse.Namespace) -> int:
     _setup_django()
     from pathlib import Path
@@ -314,6 +378,50 @@ def build_parser() -> argparse.ArgumentParser:
         sub_command.add_argument("--max-errors", type=int, default=50, help="problems to list (default 50)")
         sub_command.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
         sub_command.set_defaults(func=cmd_import_projection_file)
+    for what, description in (
+        (
+            "actuals",
+            "actuals: a ledger extract (cost_centre, period, amount, partner[, supplier, reference, "
+            "description]) as CSV, xlsx or Parquet, or a council's spend over £500 file in the "
+            "Transparency Code layout (--kind transparency)",
+        ),
+        ("forecasts", "forecast outturns: cost_centre, partner, made_in (YYYY-MM), outturn"),
+    ):
+        ledger_command = import_sub.add_parser(
+            what,
+            help=description.split(":")[0] + " for a financial year's budget lines",
+            description=(
+                f"Import {description}. Rows map to budget lines by partner (ODS or GSS code) and cost "
+                "centre. Every row is checked first; the file lands whole or not at all, replacing "
+                + (
+                    "the actuals held for the budget lines and months it restates."
+                    if what == "actuals"
+                    else "only forecasts made in the same month, so earlier months stay as history."
+                )
+            ),
+        )
+        ledger_command.add_argument("file", help="the CSV, xlsx or Parquet file")
+        ledger_command.add_argument("--partnership", required=True, help="the partnership's slug")
+        ledger_command.add_argument(
+            "--year", type=int, required=True, help="the financial year: 2026 is 2026/27"
+        )
+        if what == "actuals":
+            ledger_command.add_argument(
+                "--kind", choices=("ledger", "transparency"), default="ledger", help="the file's layout"
+            )
+            ledger_command.add_argument(
+                "--partner",
+                help="the council that published a spend file, by GSS code "
+                "(default: the partnership's only council)",
+            )
+        ledger_command.add_argument("--user", help="who is importing (default: the system account)")
+        ledger_command.add_argument(
+            "--max-errors", type=int, default=50, help="problems to list (default 50)"
+        )
+        ledger_command.add_argument(
+            "--no-migrate", action="store_true", help="do not apply database migrations first"
+        )
+        ledger_command.set_defaults(func=cmd_import_ledger)
 
     exports = sub.add_parser("export", help="export data files", description="Export a partnership's data.")
     export_sub = exports.add_subparsers(dest="what", required=True, metavar="WHAT")
