@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from commissioning.core.system import system_user
-from commissioning.demo import governance, needs, partners
+from commissioning.demo import finance, governance, needs, partners
 
 DEMO_PASSWORD = "demo-password"
 
@@ -21,6 +21,7 @@ LOADERS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("partners", partners.load),
     ("needs assessment", needs.load),
     ("governance and engagement", governance.load),
+    ("resources", finance.load),
 )
 
 

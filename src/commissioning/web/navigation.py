@@ -44,7 +44,17 @@ CYCLE: tuple[Stage, ...] = (
         "What will we do about it, for whom?",
         (Link("Care groups", "partners:care_groups"),),
     ),
-    Stage("resources", "Resources", "What money do the partners put in, and where does it go?"),
+    Stage(
+        "resources",
+        "Resources",
+        "What money do the partners put in, and where does it go?",
+        (
+            Link("Funds", "finance:home", Permission.VIEW_FINANCE),
+            Link("Budgets", "finance:budgets", Permission.VIEW_FINANCE),
+            Link("Money flows", "finance:flows", Permission.VIEW_FINANCE),
+            Link("Prevention", "finance:prevention", Permission.VIEW_FINANCE),
+        ),
+    ),
     Stage(
         "market",
         "Market",

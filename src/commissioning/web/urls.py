@@ -9,6 +9,7 @@ urlpatterns = [
     path("p/<slug:slug>/", include("commissioning.partners.urls")),
     path("p/<slug:slug>/needs/", include("commissioning.needs.urls")),
     path("p/<slug:slug>/governance/", include("commissioning.governance.urls")),
+    path("p/<slug:slug>/resources/", include("commissioning.finance.urls")),
     path("p/<slug:slug>/engagement/", include("commissioning.engagement.urls")),
     path("public/<slug:slug>/", include("commissioning.governance.public_urls")),
     path("public/<slug:slug>/", include("commissioning.engagement.public_urls")),
