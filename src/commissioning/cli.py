@@ -6,7 +6,8 @@ import argparse
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -98,7 +99,15 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_import_indicators(args: argparse.Namespace) -> int:
+Loader = Callable[..., str]
+
+
+def _run_import(args: argparse.Namespace, load: Loader) -> int:
+    """What every ``import`` command shares: find the file, the partnership and the person, show
+    progress bars, and on failure list the problems by row and column (nothing is imported).
+
+    ``load(actor=, partnership=, path=, progress=)`` does the import and says what landed.
+    """
     _setup_django()
     if not args.no_migrate:
         _migrate()
@@ -110,7 +119,6 @@ def cmd_import_indicators(args: argparse.Namespace) -> int:
     from commissioning.core.imports import ImportFailed
     from commissioning.core.models import User
     from commissioning.core.system import system_user
-    from commissioning.needs.services import indicators_import
     from commissioning.partners.models import Partnership
 
     path = Path(args.file)
@@ -136,9 +144,7 @@ def cmd_import_indicators(args: argparse.Namespace) -> int:
             bar.close()
 
     try:
-        batch = indicators_import(
-            actor=actor, partnership=partnership, path=path, definitions=args.definitions, progress=progress
-        )
+        landed = load(actor=actor, partnership=partnership, path=path, progress=progress)
     except ImportFailed as failure:
         for bar in bars.values():
             bar.close()
@@ -151,110 +157,54 @@ def cmd_import_indicators(args: argparse.Namespace) -> int:
     except NotPermitted as refusal:
         print(str(refusal), file=sys.stderr)
         return 2
-    print(
-        f"Imported {batch.values_written:,} values from {batch.rows_read:,} rows of {path.name} "
-        f"({batch.get_kind_display()}) into {partnership.name}."
-    )
+    print(f"{landed} into {partnership.name}.")
     return 0
+
+
+def cmd_import_indicators(args: argparse.Namespace) -> int:
+    def load(*, path: Any, **context: Any) -> str:
+        from commissioning.needs.services import indicators_import
+
+        batch = indicators_import(path=path, definitions=args.definitions, **context)
+        return (
+            f"Imported {batch.values_written:,} values from {batch.rows_read:,} rows of {path.name} "
+            f"({batch.get_kind_display()})"
+        )
+
+    return _run_import(args, load)
 
 
 def cmd_import_projection_file(args: argparse.Namespace) -> int:
-    _setup_django()
-    if not args.no_migrate:
-        _migrate()
-    from pathlib import Path
+    def load(*, path: Any, progress: Any, **context: Any) -> str:
+        from commissioning.needs import services
 
-    from commissioning.core.errors import NotPermitted
-    from commissioning.core.imports import ImportFailed
-    from commissioning.core.models import User
-    from commissioning.core.system import system_user
-    from commissioning.needs import services
-    from commissioning.partners.models import Partnership
+        if args.what == "population":
+            count = services.population_import(path=path, **context)
+            return f"Imported {count:,} population projections from {path.name}"
+        count = services.prevalence_import(path=path, **context)
+        return f"Imported {count:,} prevalence rates from {path.name}"
 
-    path = Path(args.file)
-    partnership = Partnership.objects.filter(slug=args.partnership).first()
-    actor = User.objects.filter(username=args.user).first() if args.user else system_user()
-    if not path.is_file() or partnership is None or actor is None:
-        print(f"No such {'file' if not path.is_file() else 'partnership or user'}.", file=sys.stderr)
-        return 2
-    load = services.population_import if args.what == "population" else services.prevalence_import
-    try:
-        count = load(actor=actor, partnership=partnership, path=path)
-    except ImportFailed as failure:
-        print(f"Nothing imported: {len(failure.errors)} problem(s) in {path.name}.", file=sys.stderr)
-        for error in failure.errors[: args.max_errors]:
-            print(f"  {error}", file=sys.stderr)
-        return 1
-    except NotPermitted as refusal:
-        print(str(refusal), file=sys.stderr)
-        return 2
-    noun = "population projections" if args.what == "population" else "prevalence rates"
-    print(f"Imported {count:,} {noun} from {path.name} into {partnership.name}.")
-    return 0
+    return _run_import(args, load)
 
 
 def cmd_import_ledger(args: argparse.Namespace) -> int:
     """``import actuals`` and ``import forecasts``: a finance file into a partnership's budget lines."""
-    _setup_django()
-    if not args.no_migrate:
-        _migrate()
-    from pathlib import Path
 
-    from tqdm import tqdm
+    def load(*, path: Any, **context: Any) -> str:
+        from commissioning.finance.imports import actuals_import, forecasts_import
 
-    from commissioning.core.errors import NotPermitted
-    from commissioning.core.imports import ImportFailed
-    from commissioning.core.models import User
-    from commissioning.core.system import system_user
-    from commissioning.finance.imports import actuals_import, forecasts_import
-    from commissioning.partners.models import Partnership
-
-    path = Path(args.file)
-    if not path.is_file():
-        print(f"No such file: {path}", file=sys.stderr)
-        return 2
-    partnership = Partnership.objects.filter(slug=args.partnership).first()
-    if partnership is None:
-        print(f"No partnership with the slug {args.partnership!r}.", file=sys.stderr)
-        return 2
-    actor = User.objects.filter(username=args.user).first() if args.user else system_user()
-    if actor is None:
-        print(f"No user called {args.user!r}.", file=sys.stderr)
-        return 2
-    bars: dict[str, tqdm] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage.capitalize(), unit=" rows" if total > 1 else "")
-        bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
-
-    common = {"actor": actor, "partnership": partnership, "financial_year": args.year, "path": path}
-    try:
+        common = {"financial_year": args.year, "path": path, **context}
         if args.what == "actuals":
-            batch = actuals_import(**common, kind=args.kind, partner=args.partner, progress=progress)
+            batch = actuals_import(**common, kind=args.kind, partner=args.partner)
         else:
-            batch = forecasts_import(**common, progress=progress)
-    except ImportFailed as failure:
-        for bar in bars.values():
-            bar.close()
-        print(f"Nothing imported: {len(failure.errors)} problem(s) in {path.name}.", file=sys.stderr)
-        for error in failure.errors[: args.max_errors]:
-            print(f"  {error}", file=sys.stderr)
-        if len(failure.errors) > args.max_errors:
-            print(f"  … and {len(failure.errors) - args.max_errors} more.", file=sys.stderr)
-        return 1
-    except NotPermitted as refusal:
-        print(str(refusal), file=sys.stderr)
-        return 2
-    year = f"{args.year}/{(args.year + 1) % 100:02d}"
-    print(
-        f"Imported {batch.rows:,} {'actuals' if args.what == 'actuals' else 'forecasts'} for {year} "
-        f"from {path.name} ({batch.get_kind_display()}) into {partnership.name}."
-    )
-    return 0
+            batch = forecasts_import(**common)
+        year = f"{args.year}/{(args.year + 1) % 100:02d}"
+        return (
+            f"Imported {batch.rows:,} {'actuals' if args.what == 'actuals' else 'forecasts'} for {year} "
+            f"from {path.name} ({batch.get_kind_display()})"
+        )
+
+    return _run_import(args, load)
 
 
 def cmd_export_indicators(args: argparse.Namespace) -> int:
