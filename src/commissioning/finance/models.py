@@ -11,15 +11,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from commissioning.core.constraints import in_choices
 from commissioning.core.money import MoneyField
 from commissioning.governance.models import Agreement, Team
 from commissioning.partners.models import CareGroup, Organisation, Partnership
 
 FULL_SHARE = 10_000  # basis points: 100 %
-
-
-def _in(field: str, choices: type[models.TextChoices]) -> Q:
-    return Q(**{f"{field}__in": [value for value, _ in choices.choices]})
 
 
 class Tier(models.TextChoices):
@@ -66,7 +63,8 @@ class PooledFund(models.Model):
                 fields=["partnership", "name"], name="%(app_label)s_%(class)s_name_unique"
             ),
             models.CheckConstraint(
-                condition=_in("risk_share_rule", RiskShareRule), name="%(app_label)s_%(class)s_rule_valid"
+                condition=in_choices("risk_share_rule", RiskShareRule),
+                name="%(app_label)s_%(class)s_rule_valid",
             ),
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
@@ -146,7 +144,9 @@ class Scheme(models.Model):
         ordering = ["fund", "name"]
         constraints = [
             models.UniqueConstraint(fields=["fund", "name"], name="%(app_label)s_%(class)s_name_unique"),
-            models.CheckConstraint(condition=_in("tier", Tier), name="%(app_label)s_%(class)s_tier_valid"),
+            models.CheckConstraint(
+                condition=in_choices("tier", Tier), name="%(app_label)s_%(class)s_tier_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -202,9 +202,12 @@ class BudgetLine(models.Model):
                 fields=["partnership", "organisation", "financial_year", "cost_centre"],
                 name="%(app_label)s_%(class)s_cost_centre_once",
             ),
-            models.CheckConstraint(condition=_in("tier", Tier), name="%(app_label)s_%(class)s_tier_valid"),
             models.CheckConstraint(
-                condition=_in("arrangement", Arrangement), name="%(app_label)s_%(class)s_arrangement_valid"
+                condition=in_choices("tier", Tier), name="%(app_label)s_%(class)s_tier_valid"
+            ),
+            models.CheckConstraint(
+                condition=in_choices("arrangement", Arrangement),
+                name="%(app_label)s_%(class)s_arrangement_valid",
             ),
             models.CheckConstraint(
                 condition=~Q(arrangement="pooled") | Q(fund__isnull=False),

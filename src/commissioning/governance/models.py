@@ -11,14 +11,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from commissioning.core.constraints import in_choices
 from commissioning.core.money import MoneyField
 from commissioning.core.permissions import ROLE_CHOICES
 from commissioning.engagement.models import Theme
 from commissioning.partners.models import Area, CareGroup, Organisation, Partnership
-
-
-def _in(field: str, choices: type[models.TextChoices]) -> Q:
-    return Q(**{f"{field}__in": [value for value, _ in choices.choices]})
 
 
 class BoardKind(models.TextChoices):
@@ -74,7 +71,7 @@ class Board(models.Model):
                 fields=["partnership", "slug"], name="%(app_label)s_%(class)s_slug_unique"
             ),
             models.CheckConstraint(
-                condition=_in("kind", BoardKind), name="%(app_label)s_%(class)s_kind_valid"
+                condition=in_choices("kind", BoardKind), name="%(app_label)s_%(class)s_kind_valid"
             ),
             models.CheckConstraint(
                 condition=Q(meetings_min_per_year__lte=F("meetings_max_per_year")),
@@ -115,7 +112,7 @@ class BoardMember(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["board", "person"], name="%(app_label)s_%(class)s_once"),
             models.CheckConstraint(
-                condition=_in("role", BoardMemberRole), name="%(app_label)s_%(class)s_role_valid"
+                condition=in_choices("role", BoardMemberRole), name="%(app_label)s_%(class)s_role_valid"
             ),
             models.CheckConstraint(
                 condition=Q(left_on__isnull=True)
@@ -152,7 +149,7 @@ class Meeting(models.Model):
         ordering = ["starts_at"]
         constraints = [
             models.CheckConstraint(
-                condition=_in("status", MeetingStatus), name="%(app_label)s_%(class)s_status_valid"
+                condition=in_choices("status", MeetingStatus), name="%(app_label)s_%(class)s_status_valid"
             ),
         ]
 
@@ -258,10 +255,10 @@ class Decision(models.Model):
                 fields=["partnership", "reference"], name="%(app_label)s_%(class)s_reference_unique"
             ),
             models.CheckConstraint(
-                condition=_in("kind", DecisionKind), name="%(app_label)s_%(class)s_kind_valid"
+                condition=in_choices("kind", DecisionKind), name="%(app_label)s_%(class)s_kind_valid"
             ),
             models.CheckConstraint(
-                condition=_in("state", DecisionState), name="%(app_label)s_%(class)s_state_valid"
+                condition=in_choices("state", DecisionState), name="%(app_label)s_%(class)s_state_valid"
             ),
         ]
 
@@ -399,7 +396,7 @@ class Vote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["decision", "member"], name="%(app_label)s_%(class)s_once"),
             models.CheckConstraint(
-                condition=_in("choice", VoteChoice), name="%(app_label)s_%(class)s_choice_valid"
+                condition=in_choices("choice", VoteChoice), name="%(app_label)s_%(class)s_choice_valid"
             ),
         ]
 
@@ -451,7 +448,7 @@ class Interest(models.Model):
         ordering = ["person__username", "-starts_on"]
         constraints = [
             models.CheckConstraint(
-                condition=_in("kind", InterestKind), name="%(app_label)s_%(class)s_kind_valid"
+                condition=in_choices("kind", InterestKind), name="%(app_label)s_%(class)s_kind_valid"
             ),
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
@@ -490,7 +487,7 @@ class Agreement(models.Model):
         ordering = ["partnership", "starts_on"]
         constraints = [
             models.CheckConstraint(
-                condition=_in("kind", AgreementKind), name="%(app_label)s_%(class)s_kind_valid"
+                condition=in_choices("kind", AgreementKind), name="%(app_label)s_%(class)s_kind_valid"
             ),
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),

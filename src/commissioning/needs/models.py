@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from commissioning.core.constraints import in_choices
 from commissioning.partners.models import Area, CareGroup, Partnership
 
 
@@ -42,10 +43,6 @@ class Sex(models.TextChoices):
 
 
 ALL_AGES = "All ages"
-
-
-def _choices_in(field: str, choices: type[models.TextChoices]) -> Q:
-    return Q(**{f"{field}__in": [value for value, _ in choices.choices]})
 
 
 class Indicator(models.Model):
@@ -83,14 +80,14 @@ class Indicator(models.Model):
                 name="%(app_label)s_%(class)s_fingertips_unique",
             ),
             models.CheckConstraint(
-                condition=_choices_in("value_type", ValueType),
+                condition=in_choices("value_type", ValueType),
                 name="%(app_label)s_%(class)s_value_type_valid",
             ),
             models.CheckConstraint(
-                condition=_choices_in("polarity", Polarity), name="%(app_label)s_%(class)s_polarity_valid"
+                condition=in_choices("polarity", Polarity), name="%(app_label)s_%(class)s_polarity_valid"
             ),
             models.CheckConstraint(
-                condition=_choices_in("benchmark_method", BenchmarkMethod),
+                condition=in_choices("benchmark_method", BenchmarkMethod),
                 name="%(app_label)s_%(class)s_benchmark_method_valid",
             ),
             models.CheckConstraint(
@@ -170,7 +167,7 @@ class IndicatorValue(models.Model):
                 name="%(app_label)s_%(class)s_once",
             ),
             models.CheckConstraint(
-                condition=_choices_in("sex", Sex), name="%(app_label)s_%(class)s_sex_valid"
+                condition=in_choices("sex", Sex), name="%(app_label)s_%(class)s_sex_valid"
             ),
             models.CheckConstraint(
                 condition=Q(count__isnull=True) | Q(count__gte=0),
