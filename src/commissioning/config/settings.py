@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "commissioning.governance",
     "commissioning.needs",
     "commissioning.finance",
+    "commissioning.market",
+    "commissioning.contracts",
     "commissioning.web",
 ]
 

@@ -55,6 +55,13 @@ class Permission(StrEnum):
     MANAGE_ENGAGEMENT = "manage_engagement"
     VIEW_FINANCE = "view_finance"
     MANAGE_FINANCE = "manage_finance"
+    VIEW_MARKET = "view_market"
+    MANAGE_MARKET = "manage_market"
+    MANAGE_PROCUREMENT = "manage_procurement"
+    VIEW_CONTRACTS = "view_contracts"
+    MANAGE_CONTRACTS = "manage_contracts"
+    VIEW_PLACEMENTS = "view_placements"
+    MANAGE_PLACEMENTS = "manage_placements"
 
 
 _READ_ALL = {
@@ -66,7 +73,12 @@ _READ_ALL = {
     Permission.VIEW_GOVERNANCE,
     Permission.DECLARE_INTERESTS,
     Permission.VIEW_FINANCE,
+    Permission.VIEW_MARKET,
+    Permission.VIEW_CONTRACTS,
 }
+
+# Placements are about individual people (pseudonymised): only those who buy or pay for care see them.
+_PLACEMENTS = {Permission.VIEW_PLACEMENTS}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset(_READ_ALL),
@@ -77,13 +89,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_INDICATORS,
             Permission.PROPOSE_DECISIONS,
             Permission.MANAGE_ENGAGEMENT,
+            Permission.MANAGE_MARKET,
+            Permission.MANAGE_PROCUREMENT,
+            Permission.MANAGE_CONTRACTS,
+            Permission.MANAGE_PLACEMENTS,
         }
+        | _PLACEMENTS
     ),
-    Role.FINANCE_OFFICER: frozenset(_READ_ALL | {Permission.PROPOSE_DECISIONS, Permission.MANAGE_FINANCE}),
+    Role.FINANCE_OFFICER: frozenset(
+        _READ_ALL | _PLACEMENTS | {Permission.PROPOSE_DECISIONS, Permission.MANAGE_FINANCE}
+    ),
     # Board members decide at meetings; recording a board's decision is their (or the secretary's) act.
     Role.BOARD_MEMBER: frozenset(_READ_ALL | {Permission.RECORD_DECISIONS}),
     # Provider contacts work for a provider, not a commissioner: they see the partnership and
-    # its organisations, and later only their own organisation's contracts and returns.
+    # its organisations; their own organisation's contracts and returns are scoped by organisation.
     Role.PROVIDER_CONTACT: frozenset({Permission.VIEW_PARTNERSHIP, Permission.VIEW_ORGANISATIONS}),
     Role.ADMINISTRATOR: frozenset(Permission),
 }

@@ -11,6 +11,12 @@ urlpatterns = [
     path("p/<slug:slug>/governance/", include("commissioning.governance.urls")),
     path("p/<slug:slug>/resources/", include("commissioning.finance.urls")),
     path("p/<slug:slug>/engagement/", include("commissioning.engagement.urls")),
+    path("p/<slug:slug>/market/", include("commissioning.market.urls")),
+    path("p/<slug:slug>/providers/", include("commissioning.market.provider_urls")),
+    path("p/<slug:slug>/contracts/", include("commissioning.contracts.urls")),
+    path("p/<slug:slug>/placements/", include("commissioning.contracts.placement_urls")),
+    path("p/<slug:slug>/grants/", include("commissioning.contracts.grant_urls")),
     path("public/<slug:slug>/", include("commissioning.governance.public_urls")),
     path("public/<slug:slug>/", include("commissioning.engagement.public_urls")),
+    path("public/<slug:slug>/", include("commissioning.contracts.public_urls")),
 ]
