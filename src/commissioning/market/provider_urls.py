@@ -1,7 +1,0 @@
-"""Provider register pages under ``/p/<slug>/providers/``."""
-
-from django.urls import path  # noqa: F401
-
-app_name = "providers"
-
-urlpatterns: list = []
