@@ -314,6 +314,11 @@ class Procurement(models.Model):
         default=False, help_text="Reserved for the voluntary and community sector."
     )
     starts_on = models.DateField(help_text="The day the procurement starts; it decides which rules apply.")
+    conditions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Named facts the rules ask about, e.g. existing_provider_satisfactory.",
+    )
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.NEED_CONFIRMED)
     status = models.CharField(
         max_length=10, choices=ProcurementStatus.choices, default=ProcurementStatus.ACTIVE
