@@ -1,7 +1,13 @@
 """Grants to voluntary and community organisations under ``/p/<slug>/grants/``."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from commissioning.contracts import grant_views
 
 app_name = "grants"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", grant_views.grant_list, name="list"),
+    path("import/", grant_views.grant_import, name="import"),
+    path("<int:pk>/", grant_views.grant_detail, name="detail"),
+]
