@@ -19,6 +19,8 @@ COMPANIES_HOUSE_NUMBER = re.compile(
 # The Charity Commission for England and Wales: six or seven digits, optionally a subsidiary
 # number after a hyphen (e.g. 1123456-1).
 CHARITY_NUMBER = re.compile(r"^\d{6,7}(-\d{1,2})?$")
+# Ten digits, printed 3-3-4 with spaces or hyphens (943 476 5919); the last is a Modulus 11 check digit.
+NHS_NUMBER = re.compile(r"^\d{3}[ -]?\d{3}[ -]?\d{4}$")
 
 GSS_PREFIXES = {
     "E92": "country",
@@ -68,6 +70,29 @@ def check_charity_number(value: str) -> str | None:
         "A Charity Commission number is six or seven digits, optionally with a subsidiary "
         "number such as 1123456-1."
     )
+
+
+def nhs_number_digits(value: str) -> str:
+    """The ten digits of an NHS number as written (spaces and hyphens dropped)."""
+    return re.sub(r"[\s-]+", "", value or "")
+
+
+def check_nhs_number(value: str) -> str | None:
+    """Ten digits whose last is the Modulus 11 check digit of the first nine (NHS Data Dictionary).
+
+    The weights run 10 down to 2; the check digit is 11 minus the remainder, 11 becoming 0; a
+    result of 10 means no number with those nine digits was ever issued.
+    """
+    text = (value or "").strip()
+    if not NHS_NUMBER.match(text):
+        return "An NHS number is 10 digits, such as 943 476 5919."
+    digits = [int(d) for d in nhs_number_digits(text)]
+    check = 11 - sum(d * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True)) % 11
+    if check == 11:
+        check = 0
+    if check == 10 or check != digits[9]:
+        return "This is not a valid NHS number: its check digit does not match. Check it for a typing error."
+    return None
 
 
 def gss_area_type(value: str) -> str | None:
