@@ -207,6 +207,111 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
     return _run_import(args, load)
 
 
+def cmd_import_ocds(args: argparse.Namespace) -> int:
+    """``import ocds``: OCDS releases (a Contracts Finder download) as procurements and awards."""
+
+    def load(*, path: Any, progress: Any, **context: Any) -> str:
+        from commissioning.contracts.ocds import import_releases
+
+        return f"Imported {import_releases(path=path, **context)} from {path.name}"
+
+    return _run_import(args, load)
+
+
+def cmd_import_grants(args: argparse.Namespace) -> int:
+    """``import grants``: a 360Giving CSV of grants made by the partnership's members."""
+
+    def load(*, path: Any, progress: Any, **context: Any) -> str:
+        from commissioning.contracts.grants import import_grants
+
+        batch = import_grants(path=path, **context)
+        return f"Imported {batch.rows:,} grants from {path.name}"
+
+    return _run_import(args, load)
+
+
+def cmd_import_contracts(args: argparse.Namespace) -> int:
+    """``import contracts``: a contract register (CSV or xlsx), one contract a row with its funding."""
+
+    def load(*, path: Any, **context: Any) -> str:
+        from commissioning.contracts.imports import import_contracts
+
+        contracts = import_contracts(path=path, **context)
+        return f"Imported {len(contracts):,} contracts from {path.name}"
+
+    return _run_import(args, load)
+
+
+def cmd_import_placements(args: argparse.Namespace) -> int:
+    """``import placements``: placements and packages of care (CSV or xlsx), NHS numbers hashed."""
+
+    def load(*, path: Any, **context: Any) -> str:
+        from commissioning.contracts.placements import import_placements
+
+        batch = import_placements(path=path, **context)
+        return f"Imported {batch.rows:,} placements from {path.name}"
+
+    return _run_import(args, load)
+
+
+def _partnership_or_none(slug: str) -> Any:
+    from commissioning.partners.models import Partnership
+
+    partnership = Partnership.objects.filter(slug=slug).first()
+    if partnership is None:
+        print(f"No partnership with the slug {slug!r}.", file=sys.stderr)
+    return partnership
+
+
+def cmd_export_ocds(args: argparse.Namespace) -> int:
+    """Write the OCDS 1.1 release package, refusing one that does not validate against the schema."""
+    _setup_django()
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from commissioning.contracts import ocds
+
+    partnership = _partnership_or_none(args.partnership)
+    if partnership is None:
+        return 2
+    package = ocds.release_package(
+        partnership=partnership, base_url=args.base_url, published_at=timezone.now()
+    )
+    if not package["releases"]:
+        print(f"{partnership.name} has no procurements or contracts to publish.", file=sys.stderr)
+        return 1
+    problems = ocds.validate_release_package(package)
+    if problems:
+        print(
+            f"Not written: the package breaks the OCDS 1.1 schema in {len(problems)} place(s).",
+            file=sys.stderr,
+        )
+        for problem in problems[:50]:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    output = Path(args.output or f"{partnership.slug}-ocds.json")
+    output.write_text(ocds.package_json(package), encoding="utf-8")
+    print(f"Wrote {len(package['releases']):,} releases (valid OCDS 1.1) to {output}.")
+    return 0
+
+
+def cmd_export_grants(args: argparse.Namespace) -> int:
+    _setup_django()
+    from pathlib import Path
+
+    from commissioning.contracts import grants
+
+    partnership = _partnership_or_none(args.partnership)
+    if partnership is None:
+        return 2
+    output = Path(args.output or f"{partnership.slug}-360giving.csv")
+    text = grants.grants_csv(partnership=partnership)
+    output.write_text(text, encoding="utf-8")
+    print(f"Wrote {text.count(chr(10)) - 1:,} grants in the 360Giving layout to {output}.")
+    return 0
+
+
 def cmd_export_indicators(args: argparse.Namespace) -> int:
     _setup_django()
     from pathlib import Path
@@ -229,6 +334,80 @@ def cmd_export_indicators(args: argparse.Namespace) -> int:
     output = Path(args.output or f"{partnership.slug}-jsna.{args.format}")
     output.write_bytes(response.content)
     print(f"Wrote {len(export.frame):,} values (small numbers suppressed) to {output}.")
+    return 0
+
+
+def cmd_rules_load(args: argparse.Namespace) -> int:
+    """Re-read the national procurement rule set files, so an added or corrected file takes effect."""
+    _setup_django()
+    if not args.no_migrate:
+        _migrate()
+    from pathlib import Path
+
+    from commissioning.market.rulesets import RULESETS_DIR, load_rule_sets
+
+    directory = Path(args.dir) if args.dir else RULESETS_DIR
+    if not directory.is_dir():
+        print(f"No such directory: {directory}", file=sys.stderr)
+        return 2
+    try:
+        result = load_rule_sets(directory=directory)
+    except ValueError as error:
+        print(f"Nothing loaded: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"Rule sets from {directory}: {len(result.created)} created, {len(result.updated)} updated, "
+        f"{len(result.unchanged)} unchanged."
+    )
+    for label, codes in (("created", result.created), ("updated", result.updated)):
+        for code in codes:
+            print(f"  {label}: {code}")
+    return 0
+
+
+def cmd_rules_list(args: argparse.Namespace) -> int:
+    """The national rule sets (and a partnership's own, if named) in force on a day, with their sources."""
+    _setup_django()
+    import datetime as dt
+    import textwrap
+
+    from django.db.models import F, Q
+    from django.utils import timezone
+
+    from commissioning.market.models import RuleSet
+
+    try:
+        on = dt.date.fromisoformat(args.on) if args.on else timezone.localdate()
+    except ValueError:
+        print(f"--on must be a date as YYYY-MM-DD, not {args.on!r}.", file=sys.stderr)
+        return 2
+    whose = Q(partnership__isnull=True)
+    if args.partnership:
+        partnership = _partnership_or_none(args.partnership)
+        if partnership is None:
+            return 2
+        whose |= Q(partnership=partnership)
+    in_force = (
+        RuleSet.objects.filter(whose, effective_from__lte=on)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+        .select_related("partnership")
+        .order_by(F("partnership").asc(nulls_first=True), "precedence", "-effective_from", "code")
+    )
+    day = f"{on.day} {on:%B %Y}"
+    if not in_force:
+        print(f"No procurement rule sets are in force on {day}.")
+        return 0
+    print(f"Procurement rule sets in force on {day}:")
+    for rule_set in in_force:
+        start = rule_set.effective_from
+        until = rule_set.effective_to
+        dates = f"from {start.day} {start:%B %Y}" + (f" to {until.day} {until:%B %Y}" if until else "")
+        binds = ", ".join(rule_set.body_kinds) or "every kind of body"
+        owner = rule_set.partnership.name if rule_set.partnership else "national"
+        print()
+        print(f"{rule_set.code}: {rule_set.name}")
+        print(f"  In force {dates}; binds {binds}; precedence {rule_set.precedence}; {owner}.")
+        print(textwrap.fill(rule_set.source, width=100, initial_indent="  Source: ", subsequent_indent="  "))
     return 0
 
 
@@ -373,6 +552,47 @@ def build_parser() -> argparse.ArgumentParser:
         )
         ledger_command.set_defaults(func=cmd_import_ledger)
 
+    for what, description, handler in (
+        (
+            "ocds",
+            "OCDS releases (a release package, a list of releases or one release, such as a Contracts "
+            "Finder download) as procurements, with their awards and the suppliers' bids; an ocid seen "
+            "before updates its procurement",
+            cmd_import_ocds,
+        ),
+        (
+            "grants",
+            "a 360Giving CSV of grants; every funder must be an organisation of the partnership, named "
+            "by its org-id (e.g. GB-LAE-TRF)",
+            cmd_import_grants,
+        ),
+        (
+            "contracts",
+            "a contract register as CSV or xlsx: reference, title, provider, lead_commissioner, start, end, "
+            "annual_value, lifetime_value, payment_basis, service_type[, care_group, …] and the funding as "
+            "funder_1, amount_1, funder_2, amount_2 …, adding to the lifetime value",
+            cmd_import_contracts,
+        ),
+        (
+            "placements",
+            "placements and packages of care as CSV or xlsx: person_ref, nhs_number (optional, kept only "
+            "as a keyed hash), provider, service_type, care_group, unit_price, units_per_week, start, end, "
+            "funding_partner, support_option, contract_reference (optional)",
+            cmd_import_placements,
+        ),
+    ):
+        open_data = import_sub.add_parser(
+            what,
+            help=description.split(";")[0].split(" (")[0],
+            description=f"Import {description}. Everything is checked first; it lands whole or not at all.",
+        )
+        open_data.add_argument("file", help="the JSON file" if what == "ocds" else "the CSV or xlsx file")
+        open_data.add_argument("--partnership", required=True, help="the partnership's slug")
+        open_data.add_argument("--user", help="who is importing (default: the system account)")
+        open_data.add_argument("--max-errors", type=int, default=50, help="problems to list (default 50)")
+        open_data.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+        open_data.set_defaults(func=handler)
+
     exports = sub.add_parser("export", help="export data files", description="Export a partnership's data.")
     export_sub = exports.add_subparsers(dest="what", required=True, metavar="WHAT")
     export_indicators = export_sub.add_parser(
@@ -387,6 +607,55 @@ def build_parser() -> argparse.ArgumentParser:
     export_indicators.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     export_indicators.add_argument("--output", help="the file to write (default <slug>-jsna.<format>)")
     export_indicators.set_defaults(func=cmd_export_indicators)
+
+    export_ocds = export_sub.add_parser(
+        "ocds",
+        help="procurements and contracts as an OCDS 1.1 release package",
+        description=(
+            "Write the partnership's procurements and contracts as an OCDS 1.1 release package (JSON), "
+            "checked against the schema first: an invalid package is not written. Bids never appear."
+        ),
+    )
+    export_ocds.add_argument("--partnership", required=True, help="the partnership's slug")
+    export_ocds.add_argument("--output", help="the file to write (default <slug>-ocds.json)")
+    export_ocds.add_argument(
+        "--base-url", default="http://localhost:8000", help="the site's address, for the package's URI"
+    )
+    export_ocds.set_defaults(func=cmd_export_ocds)
+    export_grants = export_sub.add_parser(
+        "grants",
+        help="grants in the 360Giving CSV layout",
+        description="Write the partnership's grants as a CSV with the 360Giving column titles.",
+    )
+    export_grants.add_argument("--partnership", required=True, help="the partnership's slug")
+    export_grants.add_argument("--output", help="the file to write (default <slug>-360giving.csv)")
+    export_grants.set_defaults(func=cmd_export_grants)
+
+    rules = sub.add_parser(
+        "rules", help="procurement rule sets", description="Load or list the procurement rule sets."
+    )
+    rules_sub = rules.add_subparsers(dest="what", required=True, metavar="WHAT")
+    rules_load = rules_sub.add_parser(
+        "load",
+        help="load the national rule set files",
+        description=(
+            "Check every rule set file and create, update or leave each national rule set by its code; "
+            "safe to run again. A bad file stops the load with nothing changed."
+        ),
+    )
+    rules_load.add_argument("--dir", help="the directory of JSON files (default: the shipped rule sets)")
+    rules_load.add_argument(
+        "--no-migrate", action="store_true", help="do not apply database migrations first"
+    )
+    rules_load.set_defaults(func=cmd_rules_load)
+    rules_list = rules_sub.add_parser(
+        "list",
+        help="the rule sets in force today",
+        description="List the national rule sets in force on a day (default today), with dates and sources.",
+    )
+    rules_list.add_argument("--on", help="the day, as YYYY-MM-DD (default today)")
+    rules_list.add_argument("--partnership", help="also the partnership's own rule sets, by slug")
+    rules_list.set_defaults(func=cmd_rules_list)
 
     manage = sub.add_parser(
         "manage",

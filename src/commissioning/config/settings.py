@@ -7,6 +7,7 @@ DEBUG switched on.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -61,6 +62,13 @@ if PRODUCTION:
         raise ImproperlyConfigured("Production mode refuses to start with DEBUG on.")
 elif not SECRET_KEY:
     SECRET_KEY = _development_secret_key()
+
+# The key for hashing NHS numbers (HMAC-SHA256). Set it apart from SECRET_KEY in production, and
+# keep it: a new key makes earlier hashes unmatchable.
+PSEUDONYMISATION_KEY = (
+    os.environ.get("COMMISSIONING_PSEUDONYMISATION_KEY", "")
+    or hashlib.sha256(f"commissioning.pseudonymisation:{SECRET_KEY}".encode()).hexdigest()
+)
 
 ALLOWED_HOSTS = [
     host.strip()
@@ -200,3 +208,7 @@ DEMO_ALLOWED = not PRODUCTION
 SUPPRESSION_THRESHOLD = int(os.environ.get("SUPPRESSION_THRESHOLD", "5"))
 if SUPPRESSION_THRESHOLD < 1:
     raise ImproperlyConfigured("SUPPRESSION_THRESHOLD must be 1 or more.")
+
+# The prefix of every ocid in the partnership's OCDS open data. "ocds-jcp000" is a placeholder: a
+# publisher replaces it with the prefix the Open Contracting Partnership registers for it.
+OCDS_PREFIX = os.environ.get("OCDS_PREFIX", "ocds-jcp000").strip() or "ocds-jcp000"
