@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from commissioning.core.system import system_user
-from commissioning.demo import finance, governance, needs, partners
+from commissioning.demo import finance, governance, market, needs, partners
 
 DEMO_PASSWORD = "demo-password"
 
@@ -22,6 +22,7 @@ LOADERS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("needs assessment", needs.load),
     ("governance and engagement", governance.load),
     ("resources", finance.load),
+    ("market and contracts", market.load),
 )
 
 
