@@ -29,8 +29,7 @@ from commissioning.core.audit import Auditor, snapshot
 from commissioning.core.imports import ImportFailed, RowError
 from commissioning.core.models import AuditEvent, User
 from commissioning.core.permissions import Permission
-from commissioning.finance.ledger import Unreadable, normalise_column
-from commissioning.finance.ledger import _load as load_file
+from commissioning.finance.ledger import Unreadable, load_file, normalise_column
 from commissioning.market.models import PLACEMENT_SERVICE_TYPES, Provider
 from commissioning.market.provider_services import provider_key, provider_lookup
 from commissioning.partners.identifiers import check_nhs_number, nhs_number_digits

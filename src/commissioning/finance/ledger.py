@@ -262,7 +262,7 @@ def _csv_problem(exc: duckdb.Error) -> RowError:
     return RowError(row, "(file)", f"cannot be read as CSV: {first.removeprefix('Invalid Input Error: ')}")
 
 
-def _load(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, str]]:
+def load_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, str]]:
     """The file as the view ``raw`` with ``_row`` as in the file (the header is row 1); returns
     each column's name in DuckDB and in the file (CSV and xlsx columns are ``c0, c1, …`` in
     DuckDB, so blank or repeated names in a header cannot break the SQL)."""
@@ -571,7 +571,7 @@ def read(
     path = Path(path)
     con = duckdb.connect()
     try:
-        columns = _load(con, path)
+        columns = load_file(con, path)
     except Unreadable as problem:
         con.close()
         return None, [problem.error]
