@@ -97,7 +97,9 @@ def test_registering_a_new_provider_creates_the_organisation_and_audits_both(hom
     assert homes.sector == "private"  # from the kind, as none was given
     assert homes.is_sme is True
     for obj in (organisation, homes):
-        assert AuditEvent.objects.filter(object_id=str(obj.pk), action="create").exists()
+        assert AuditEvent.objects.filter(
+            object_id=str(obj.pk), object_type__model=obj._meta.model_name, action="create"
+        ).exists()
 
 
 def test_an_identifier_already_known_brings_in_that_organisation(southampton, commissioner):

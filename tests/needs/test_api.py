@@ -77,7 +77,9 @@ def test_a_commissioner_corrects_an_indicators_definition_and_it_is_audited(clie
     assert response.status_code == 302
     indicator.refresh_from_db()
     assert indicator.benchmark_method == "ci_overlap_998"
-    assert AuditEvent.objects.filter(object_id=str(indicator.pk), action="update").exists()
+    assert AuditEvent.objects.filter(
+        object_id=str(indicator.pk), object_type__model="indicator", action="update"
+    ).exists()
     bad = client.post(url, {**form, "multiplier": "0"})
     assert bad.status_code == 200
     assert "nhsuk-error-summary" in bad.content.decode()

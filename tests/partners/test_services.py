@@ -155,7 +155,9 @@ def test_organisation_update_records_before_and_after(southampton, user_for):
     admin = user_for("southampton", Role.ADMINISTRATOR)
     ccg = Organisation.objects.get(ods_code="10X")
     services.organisation_update(actor=admin, partnership=southampton, organisation=ccg, short_name="SCCCG")
-    event = AuditEvent.objects.filter(object_id=str(ccg.pk), action="update").get()
+    event = AuditEvent.objects.filter(
+        object_id=str(ccg.pk), object_type__model="organisation", action="update"
+    ).get()
     assert event.before["short_name"] == "Southampton City CCG"
     assert event.after["short_name"] == "SCCCG"
     assert ("short_name", "Southampton City CCG", "SCCCG") in event.changes

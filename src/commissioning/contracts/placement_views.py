@@ -49,7 +49,14 @@ def _format(request: HttpRequest) -> str | None:
 
 
 def _chart(key: str, figure: go.Figure, label: str) -> dict[str, Any]:
-    figure.update_layout(template="none", font=FONT, height=420, margin={"l": 10, "r": 10, "t": 30, "b": 40})
+    figure.update_layout(
+        template="none",
+        font=FONT,
+        height=420,
+        margin={"l": 10, "r": 10, "t": 30, "b": 40},
+        yaxis={"automargin": True},
+        xaxis={"automargin": True},
+    )
     data = json.loads(figure.to_json())
     data["config"] = {"displaylogo": False, "responsive": True}
     return {"id": f"chart-{key}", "data_id": f"chart-{key}-data", "figure": data, "label": label}

@@ -462,6 +462,19 @@ def _timeline(
     return tuple(timeline), day
 
 
+def _not_in_force_text(sets: Sequence[RuleSetSpec], starts_on: date, on: str) -> str:
+    """Name the rule sets either side of the start date (the ones the date decided between) and
+    count the rest, so the explanation stays readable however long the history of rules."""
+    ended = [s for s in sets if s.effective_to is not None and s.effective_to < starts_on]
+    future = [s for s in sets if s.effective_from > starts_on]
+    nearest = [max(ended, key=lambda s: s.effective_to or s.effective_from)] if ended else []
+    nearest += [min(future, key=lambda s: s.effective_from)] if future else []
+    named = "; ".join(f"{s.name} ({_in_force_text(s)})" for s in nearest)
+    rest = len(sets) - len(nearest)
+    more = f"; and {rest} rule set{'s' if rest != 1 else ''} of other dates" if rest else ""
+    return f"Not in force on {on}, the day the procurement starts: {named}{more}."
+
+
 def decide(facts: Facts, rule_sets: Sequence[RuleSetSpec], *, holidays: Collection[date] = ()) -> Decision:
     """The route for a procurement: the first matching rule of the first rule set in force that has one.
 
@@ -486,11 +499,7 @@ def decide(facts: Facts, rule_sets: Sequence[RuleSetSpec], *, holidays: Collecti
 
     context: list[str] = []
     if not_in_force:
-        context.append(
-            f"Not in force on {on}, the day the procurement starts: "
-            + "; ".join(f"{s.name} ({_in_force_text(s)})" for s in not_in_force)
-            + "."
-        )
+        context.append(_not_in_force_text(not_in_force, facts.starts_on, on))
     if other_bodies:
         context.append(f"In force but not binding {body}: " + "; ".join(s.name for s in other_bodies) + ".")
     if not candidates:
