@@ -64,8 +64,16 @@ def test_commissioner_signs_in_sees_the_cycle_and_an_organisations_history(page,
     assert [text.split("\n")[-1].strip() for text in stages.all_inner_texts()] == CYCLE_STAGES
     check_accessibility(page)
 
-    # When they open the council from the Organisations page ("Market" in the navigation)
+    # When they open "Market" in the navigation, they land on the provider register
     page.get_by_role("navigation", name="Commissioning cycle").get_by_role("link", name="Market").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Provider register")
+    check_accessibility(page)
+
+    # When they open the council from the Organisations page (the Market stage on the dashboard)
+    page.goto("/p/southampton/")
+    page.get_by_role("list", name="Stages of the commissioning cycle").get_by_role(
+        "link", name="Organisations"
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Organisations")
     page.get_by_role("link", name="Southampton City Council", exact=True).click()
     # then they see its details and its history, with at least one change recorded
