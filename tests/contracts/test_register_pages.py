@@ -275,6 +275,46 @@ def test_extend_and_kpi_pages(southampton, commissioner, provider, client_for):
     assert client.post(f"{BASE}/{contract.pk}/outcomes/new/", {"title": "Fewer falls"}).status_code == 302
 
 
+def test_a_kpi_target_is_changed_on_its_page_and_checked(southampton, commissioner, provider, client_for):
+    contract = standard(southampton, commissioner, provider)
+    client = client_for("southampton", Role.COMMISSIONER)
+    fields = {"code": "K1", "name": "Visits on time", "definition": "d", "polarity": "increase"}
+    fields |= {"frequency": "monthly", "unit": "%", "target": "90"}
+    assert client.post(f"{BASE}/{contract.pk}/kpis/new/", fields).status_code == 302
+    kpi = contract.kpis.get(code="K1")
+    url = f"{BASE}/{contract.pk}/kpis/{kpi.pk}/"
+    assert url in client.get(f"{BASE}/{contract.pk}/").content.decode()
+    assert 'value="90"' in client.get(url).content.decode()
+    assert "must be a number" in text(client.post(url, fields | {"target": "most"}))
+    assert client.post(url, fields | {"target": "95.5"}).status_code == 302
+    kpi.refresh_from_db()
+    assert kpi.target == D("95.5")
+    assert client_for("southampton", Role.VIEWER).get(url).status_code == 403
+
+
+def test_end_page_terminates_early_and_refuses_an_end_before_the_start(
+    southampton, commissioner, provider, client_for
+):
+    contract = standard(southampton, commissioner, provider)
+    client = client_for("southampton", Role.COMMISSIONER)
+    page = client.get(f"{BASE}/{contract.pk}/").content.decode()
+    assert f"{BASE}/{contract.pk}/end/" in page
+    response = client.post(f"{BASE}/{contract.pk}/end/", {"ended_on": "2000-01-01", "terminated": "on"})
+    assert "before it starts" in text(response)
+    contract.refresh_from_db()
+    assert contract.status == "active"
+    ended_on = contract.starts_on + dt.timedelta(days=200)
+    response = client.post(
+        f"{BASE}/{contract.pk}/end/", {"ended_on": ended_on.isoformat(), "terminated": "on"}
+    )
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert (contract.status, contract.ends_on) == ("terminated", ended_on)
+    assert f"{BASE}/{contract.pk}/end/" not in client.get(f"{BASE}/{contract.pk}/").content.decode()
+    viewer = client_for("southampton", Role.VIEWER)
+    assert viewer.get(f"{BASE}/{contract.pk}/end/").status_code == 403
+
+
 def test_award_to_contract_page(southampton, client_for):
     bidder = Organisation.objects.create(
         name="Contract Test Page Bidder Ltd", kind=Organisation.Kind.PRIVATE_PROVIDER

@@ -259,3 +259,10 @@ class KpiForm(ContractsForm):
 
 class ExtendForm(ContractsForm):
     months = forms.IntegerField(min_value=1, max_value=600, label="Extend by (months)")
+
+
+class EndForm(ContractsForm):
+    ended_on = forms.DateField(
+        widget=DATE, required=False, label="Ended on", help_text="Leave blank if it ran to its end date."
+    )
+    terminated = forms.BooleanField(required=False, label="Terminated early (not by expiry)")

@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/funding/", views.funding, name="funding"),
     path("<int:pk>/kpis/new/", views.kpi_new, name="kpi_new"),
+    path("<int:pk>/kpis/<int:kpi_pk>/", views.kpi_edit, name="kpi_edit"),
     path("<int:pk>/outcomes/new/", views.outcome_new, name="outcome_new"),
     path("<int:pk>/extend/", views.extend, name="extend"),
+    path("<int:pk>/end/", views.end, name="end"),
 ]

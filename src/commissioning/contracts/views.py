@@ -20,6 +20,7 @@ from commissioning.contracts.forms import (
     AwardForm,
     ContractForm,
     ContractsForm,
+    EndForm,
     ExtendForm,
     KpiForm,
     OutcomeForm,
@@ -344,6 +345,29 @@ def kpi_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @partnership_view(Permission.MANAGE_CONTRACTS)
+def kpi_edit(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    contract = found_or_404(selectors.contract_in, partnership, pk)
+    kpi = found_or_404(selectors.kpi_in, contract, kpi_pk)
+    initial = {name: getattr(kpi, name) for name in services.KPI_FIELDS if name != "outcome"}
+    initial["target"] = "" if kpi.target is None else f"{kpi.target.normalize():f}"
+    initial["outcome"] = kpi.outcome_id
+    form = KpiForm(request.POST or None, outcomes=selectors.outcomes_of(contract), initial=initial)
+    saved = submit(
+        request,
+        form,
+        lambda data: services.update_kpi(actor=request.user, kpi=kpi, **data),  # type: ignore[arg-type]
+    )
+    if saved is not None:
+        messages.success(request, f"KPI {saved.code} saved.")
+        return redirect(reverse("contracts:detail", args=[partnership.slug, pk]) + "#kpis")
+    cancel = reverse("contracts:detail", args=[partnership.slug, pk])
+    return _simple_form_page(
+        request, f"Change KPI {kpi.code} of {contract.reference}", form, cancel, submit_label="Save KPI"
+    )
+
+
+@partnership_view(Permission.MANAGE_CONTRACTS)
 def extend(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
     contract = found_or_404(selectors.contract_in, partnership, pk)
@@ -364,6 +388,36 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
     )
     return _simple_form_page(
         request, f"Extend contract {contract.reference}", form, cancel, lede=lede, submit_label="Extend"
+    )
+
+
+@partnership_view(Permission.MANAGE_CONTRACTS)
+def end(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    contract = found_or_404(selectors.contract_in, partnership, pk)
+    form = EndForm(request.POST or None)
+    saved = submit(
+        request,
+        form,
+        lambda data: services.end_contract(
+            actor=request.user,  # type: ignore[arg-type]
+            contract=contract,
+            ended_on=data["ended_on"],
+            terminated=data["terminated"],
+        ),
+    )
+    if saved is not None:
+        messages.success(request, f"Contract {saved.reference} {saved.get_status_display().lower()}.")
+        return redirect("contracts:detail", partnership.slug, pk)
+    cancel = reverse("contracts:detail", args=[partnership.slug, pk])
+    lede = f"The contract runs from {services.day(contract.starts_on)} to {services.day(contract.ends_on)}."
+    return _simple_form_page(
+        request,
+        f"End contract {contract.reference}",
+        form,
+        cancel,
+        lede=lede,
+        submit_label="End the contract",
     )
 
 
