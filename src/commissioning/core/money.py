@@ -17,6 +17,16 @@ def pounds(value: Any) -> Decimal:
     return Decimal(value).quantize(PENNY, rounding=ROUND_HALF_UP)
 
 
+def display_pounds(amount: Decimal | int | None) -> str:
+    """£1,234.56 from a Decimal (never a float); a dash when there is none; -£20.00 for credits."""
+    if amount is None:
+        return "–"
+    if isinstance(amount, float):
+        raise TypeError("Money is never a float: pass a Decimal or an int.")
+    value = Decimal(amount).quantize(PENNY, rounding=ROUND_HALF_UP)
+    return f"-£{-value:,.2f}" if value < 0 else f"£{value:,.2f}"
+
+
 def format_pounds(value: Decimal | None) -> str:
     return "" if value is None else f"£{value:,.2f}"
 

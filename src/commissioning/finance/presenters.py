@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from commissioning.core.money import display_pounds
+
 PENNY = Decimal("0.01")
 HUNDREDTH = Decimal("0.01")
 FULL_SHARE = 10_000
@@ -41,10 +43,7 @@ NO_RAG = Tag("No budget", "grey")
 
 def money(amount: Decimal | int | None) -> str:
     """£1,234.56 from a Decimal (never a float); a dash when there is none; -£20.00 for credits."""
-    if amount is None:
-        return "–"
-    value = Decimal(amount).quantize(PENNY, rounding=ROUND_HALF_UP)
-    return f"-£{-value:,.2f}" if value < 0 else f"£{value:,.2f}"
+    return display_pounds(amount)
 
 
 def variance(amount: Decimal | None) -> str:
