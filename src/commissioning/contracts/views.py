@@ -7,6 +7,7 @@ user's input kept and nothing saved; a refusal about one funding share links to 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -29,6 +30,9 @@ from commissioning.contracts.forms import (
     funding_of,
     put_back,
 )
+from commissioning.contracts.imports import import_contracts
+from commissioning.contracts.ocds import import_releases
+from commissioning.contracts.upload_views import Upload, upload_page
 from commissioning.core.exports import EXPORT_FORMATS, table_response
 from commissioning.core.forms import submit
 from commissioning.core.lookup import found_or_404
@@ -504,3 +508,67 @@ def transparency(request: HttpRequest) -> HttpResponse:
         rows=selectors.transparency_rows(partnership),
         fmt="csv",
     )
+
+
+def _import_contracts(request: HttpRequest, path: Path, name: str) -> str:
+    added = import_contracts(
+        actor=request.user,  # type: ignore[arg-type]
+        partnership=request.partnership,  # type: ignore[attr-defined]
+        path=path,
+    )
+    return f"Added {len(added):,} contracts from {name} to the register."
+
+
+CONTRACT_UPLOAD = Upload(
+    title="Import contracts",
+    caption="Contracts",
+    intro=(
+        "Every row is checked before anything is saved: providers must be in the provider register, "
+        "the end must not come before the start, and the funding must add to the value over the term. "
+        "If any row has a problem, nothing is imported and each problem is listed with its row and column."
+    ),
+    label="Contracts file (CSV or Excel)",
+    help_text=(
+        "Columns: reference, title, provider, lead_commissioner, start, end, annual_value, "
+        "lifetime_value, payment_basis, service_type, and the funding as funder_1, amount_1, "
+        "funder_2, amount_2 and so on."
+    ),
+    suffixes=(".csv", ".xlsx"),
+    load=_import_contracts,
+    done_url="contracts:register",
+)
+
+
+@partnership_view(Permission.MANAGE_CONTRACTS)
+def contract_import(request: HttpRequest) -> HttpResponse:
+    return upload_page(request, CONTRACT_UPLOAD)
+
+
+def _import_ocds(request: HttpRequest, path: Path, name: str) -> str:
+    result = import_releases(
+        actor=request.user,  # type: ignore[arg-type]
+        partnership=request.partnership,  # type: ignore[attr-defined]
+        path=path,
+    )
+    return f"From {name}: {result}."
+
+
+OCDS_UPLOAD = Upload(
+    title="Import procurements and awards from OCDS",
+    caption="Procurements",
+    intro=(
+        "An OCDS release package, or a list of releases as Contracts Finder publishes them. Each process "
+        "(ocid) becomes a procurement and each award a bid awarded; importing the same file again changes "
+        "nothing. Every release is checked first; a problem is listed with the release and its JSON path."
+    ),
+    label="OCDS JSON file",
+    help_text="A .json file of OCDS 1.1 releases, in pounds sterling.",
+    suffixes=(".json",),
+    load=_import_ocds,
+    done_url="market:procurements",
+)
+
+
+@partnership_view(Permission.MANAGE_PROCUREMENT)
+def ocds_import(request: HttpRequest) -> HttpResponse:
+    return upload_page(request, OCDS_UPLOAD)
