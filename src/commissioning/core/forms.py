@@ -16,7 +16,18 @@ WIDGET_CLASSES = {
     forms.SelectMultiple: "nhsuk-select",
     forms.Textarea: "nhsuk-textarea",
     forms.CheckboxInput: "nhsuk-checkboxes__input",
+    forms.CheckboxSelectMultiple: "nhsuk-checkboxes__input",
+    forms.RadioSelect: "nhsuk-radios__input",
 }
+
+
+def widget_class(widget: forms.Widget) -> str:
+    """The design system's class for a widget, found through its bases (a subclass of
+    ``CheckboxSelectMultiple`` still draws NHS.UK checkboxes)."""
+    for kind in type(widget).__mro__:
+        if kind in WIDGET_CLASSES:
+            return WIDGET_CLASSES[kind]
+    return "nhsuk-input"
 
 
 class NhsFormMixin:
@@ -27,7 +38,7 @@ class NhsFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         for name, field in self.fields.items():
-            field.widget.attrs.setdefault("class", WIDGET_CLASSES.get(type(field.widget), "nhsuk-input"))
+            field.widget.attrs.setdefault("class", widget_class(field.widget))
             if field.help_text:
                 field.widget.attrs["aria-describedby"] = f"id_{name}-hint"
 
