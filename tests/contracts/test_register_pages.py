@@ -252,6 +252,25 @@ def test_funding_page_replaces_the_shares(southampton, commissioner, provider, c
     assert list(contract.funding.values_list("amount", flat=True)) == [D("300000.00")]
 
 
+def test_a_funding_row_names_the_partners_budget_line(southampton, commissioner, provider, client_for):
+    from commissioning.finance.models import BudgetLine
+
+    contract = standard(southampton, commissioner, provider)
+    line = BudgetLine.objects.filter(partnership=southampton, organisation=council()).first()
+    other = BudgetLine.objects.filter(partnership=southampton).exclude(organisation=council()).first()
+    client = client_for("southampton", Role.COMMISSIONER)
+    assert line.cost_centre in text(client.get(f"{BASE}/{contract.pk}/funding/"))
+    rows = {"funding-TOTAL_FORMS": "1", "funding-INITIAL_FORMS": "0", "funding-0-organisation": council().pk}
+    rows |= {"funding-0-amount": str(contract.lifetime_value)}
+    refused = client.post(f"{BASE}/{contract.pk}/funding/", rows | {"funding-0-budget_line": other.pk})
+    assert refused.status_code != 302
+    assert (
+        client.post(f"{BASE}/{contract.pk}/funding/", rows | {"funding-0-budget_line": line.pk}).status_code
+        == 302
+    )
+    assert list(contract.funding.values_list("budget_line", flat=True)) == [line.pk]
+
+
 def test_extend_and_kpi_pages(southampton, commissioner, provider, client_for):
     contract = standard(southampton, commissioner, provider, extension_months=12)
     client = client_for("southampton", Role.COMMISSIONER)

@@ -169,12 +169,17 @@ class FundingForm(ContractsForm):
     amount = Pounds(required=False, label="Amount (£)")
     fund = forms.ModelChoiceField(queryset=None, required=False, label="From pooled fund")
     scheme = forms.ModelChoiceField(queryset=None, required=False, label="Scheme")
+    budget_line = forms.ModelChoiceField(queryset=None, required=False, label="Budget line")
 
-    def __init__(self, *args: Any, partners: Any, funds: Any, schemes: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, partners: Any, funds: Any, schemes: Any, budget_lines: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         _set(self.fields["organisation"], partners)
         _set(self.fields["fund"], funds)
         _set(self.fields["scheme"], schemes)
+        _set(self.fields["budget_line"], budget_lines)
+        self.fields["budget_line"].label_from_instance = _budget_line_label  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -185,15 +190,24 @@ class FundingForm(ContractsForm):
         return data
 
 
+def _budget_line_label(line: Any) -> str:
+    """e.g. "2025/26 Southampton City Council BCF01: Reablement"."""
+    year = line.financial_year
+    name = line.organisation.short_name or line.organisation.name
+    return f"{year}/{(year + 1) % 100:02d} {name} {line.cost_centre}: {line.service_area}"
+
+
 FundingFormSet = formset_factory(FundingForm, extra=3)
 
 
-def funding_formset(data: Any, *, partners: Any, funds: Any, schemes: Any, initial: Any = None) -> Any:
+def funding_formset(
+    data: Any, *, partners: Any, funds: Any, schemes: Any, budget_lines: Any, initial: Any = None
+) -> Any:
     return FundingFormSet(
         data,
         prefix="funding",
         initial=initial,
-        form_kwargs={"partners": partners, "funds": funds, "schemes": schemes},
+        form_kwargs={"partners": partners, "funds": funds, "schemes": schemes, "budget_lines": budget_lines},
     )
 
 
@@ -213,6 +227,7 @@ def funding_of(formset: Any) -> list[FundingShare]:
             amount=form.cleaned_data["amount"],
             fund=form.cleaned_data.get("fund"),
             scheme=form.cleaned_data.get("scheme"),
+            budget_line=form.cleaned_data.get("budget_line"),
         )
         for _, form in _filled(formset)
     ]

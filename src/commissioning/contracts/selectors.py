@@ -73,7 +73,11 @@ def schemes_of(partnership: Partnership) -> QuerySet[Scheme]:
 
 
 def budget_lines_of(partnership: Partnership) -> QuerySet[BudgetLine]:
-    return BudgetLine.objects.filter(partnership=partnership).select_related("organisation")
+    return (
+        BudgetLine.objects.filter(partnership=partnership)
+        .select_related("organisation")
+        .order_by("-financial_year", "organisation__name", "cost_centre")
+    )
 
 
 def outcomes_of(contract: Contract) -> QuerySet[Outcome]:

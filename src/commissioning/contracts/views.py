@@ -171,6 +171,7 @@ def _funding_forms(request: HttpRequest, partnership: Any, initial: Any = None) 
         partners=selectors.commissioners_of(partnership),
         funds=selectors.funds_of(partnership),
         schemes=selectors.schemes_of(partnership),
+        budget_lines=selectors.budget_lines_of(partnership),
         initial=initial,
     )
 
@@ -273,6 +274,7 @@ def funding(request: HttpRequest, pk: int) -> HttpResponse:
             "amount": row.amount,
             "fund": row.fund.pk if row.fund else None,
             "scheme": row.scheme.pk if row.scheme else None,
+            "budget_line": row.budget_line.pk if row.budget_line else None,
         }
         for row in page.funding
     ]
