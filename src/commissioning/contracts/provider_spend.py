@@ -11,7 +11,6 @@ Each read is a fixed number of queries whatever the number of contracts, placeme
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -22,6 +21,7 @@ from fractions import Fraction
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from commissioning.contracts.categories import add_months
 from commissioning.contracts.models import Contract, ContractStatus, Funding, Placement
 from commissioning.market.models import Provider
 from commissioning.partners.models import Organisation, Partnership, PartnershipMember
@@ -37,20 +37,14 @@ IN_FORCE = (ContractStatus.ACTIVE,)
 # Pure arithmetic ---------------------------------------------------------------------------
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def term_months(starts_on: dt.date, ends_on: dt.date) -> Fraction:
     """The months from the first day to the last, inclusive: 1 April 2025 to 31 March 2028 is 36."""
     stop = ends_on + dt.timedelta(days=1)
     whole = (stop.year - starts_on.year) * 12 + stop.month - starts_on.month
-    if _add_months(starts_on, whole) > stop:
+    if add_months(starts_on, whole) > stop:
         whole -= 1
-    anchor = _add_months(starts_on, whole)
-    month_length = (_add_months(starts_on, whole + 1) - anchor).days
+    anchor = add_months(starts_on, whole)
+    month_length = (add_months(starts_on, whole + 1) - anchor).days
     return whole + Fraction((stop - anchor).days, month_length)
 
 

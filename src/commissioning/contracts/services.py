@@ -46,10 +46,10 @@ from commissioning.market.models import (
     Procurement,
     ProcurementStatus,
     Provider,
-    Sector,
     ServiceType,
     Stage,
 )
+from commissioning.market.provider_services import sector_for
 from commissioning.partners.models import Area, CareGroup, Organisation, Partnership
 from commissioning.partners.permissions import require_permission
 
@@ -763,22 +763,6 @@ def end_contract(
 
 
 # Award to contract ------------------------------------------------------------------------
-
-
-def sector_for(kind: str) -> str:
-    """A provider record's sector, inferred from the organisation's kind (councils count as private
-    only because the register has no public-sector-other-than-NHS choice; change it on the record)."""
-    nhs = {
-        Organisation.Kind.NHS_TRUST,
-        Organisation.Kind.ICB,
-        Organisation.Kind.CCG,
-        Organisation.Kind.PCT,
-    }
-    if kind in nhs:
-        return Sector.NHS
-    if kind == Organisation.Kind.VCSE:
-        return Sector.VCSE
-    return Sector.PRIVATE
 
 
 def award_route_for(route: str) -> str:

@@ -14,7 +14,6 @@ every test database loads it.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import random
 from collections import defaultdict
@@ -25,6 +24,7 @@ from typing import Any
 
 from django.db import models
 
+from commissioning.contracts.categories import add_months
 from commissioning.contracts.models import (
     AwardRoute,
     Contract,
@@ -1446,14 +1446,8 @@ COMMUNITY_GROUPS = (
 # Helpers -----------------------------------------------------------------------------------
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def _term_end(starts_on: dt.date, months: int) -> dt.date:
-    return _add_months(starts_on, months) - dt.timedelta(days=1)
+    return add_months(starts_on, months) - dt.timedelta(days=1)
 
 
 def _months_between(starts_on: dt.date, ends_on: dt.date) -> int:
@@ -1709,13 +1703,13 @@ def _contract_dates(rng: random.Random) -> tuple[dt.date, dt.date]:
     """A quarter of contracts ended in the last three years; the rest end over the next four, so
     some fall within 6, 12 and 18 months of ``DEMO_TODAY``. Starts fall in 2019–2026."""
     months_ahead = rng.randint(-36, -1) if rng.random() < 0.25 else rng.randint(0, 47)
-    ends_on = _add_months(DEMO_TODAY.replace(day=1), months_ahead + 1) - dt.timedelta(days=1)
+    ends_on = add_months(DEMO_TODAY.replace(day=1), months_ahead + 1) - dt.timedelta(days=1)
     term = rng.choice((12, 24, 36, 36, 48, 60))
-    starts_on = _add_months(ends_on + dt.timedelta(days=1), -term)
+    starts_on = add_months(ends_on + dt.timedelta(days=1), -term)
     while starts_on < dt.date(2019, 4, 1):
-        starts_on = _add_months(starts_on, 12)
+        starts_on = add_months(starts_on, 12)
     while starts_on > DEMO_TODAY - dt.timedelta(days=60):
-        starts_on = _add_months(starts_on, -12)
+        starts_on = add_months(starts_on, -12)
     return starts_on, ends_on
 
 

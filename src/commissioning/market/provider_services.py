@@ -46,11 +46,9 @@ PROVIDER_FIELDS = ("sector", "cqc_provider_id", "is_sme", "description")
 # The CQC numbers providers and locations as "1-" and nine to eleven digits, e.g. 1-101641421.
 CQC_ID = re.compile(r"^1-\d{6,12}$")
 POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$")
-SECTOR_OF_KIND: dict[str, str] = {
-    Organisation.Kind.NHS_TRUST: Sector.NHS,
-    Organisation.Kind.VCSE: Sector.VCSE,
-    Organisation.Kind.PRIVATE_PROVIDER: Sector.PRIVATE,
-}
+NHS_KINDS = frozenset(
+    {Organisation.Kind.NHS_TRUST, Organisation.Kind.ICB, Organisation.Kind.CCG, Organisation.Kind.PCT}
+)
 # org-id.guide prefixes and the organisation field each names.
 ORG_ID_PREFIXES = {
     "GB-COH-": "companies_house_number",
@@ -69,6 +67,17 @@ def _cqc_id(value: str, field: str) -> str:
     if value and not CQC_ID.match(value):
         raise ValidationError({field: f"A CQC ID is 1- and digits, such as 1-101641421; {value} is not one."})
     return value
+
+
+def sector_for(kind: str) -> str:
+    """A provider record's sector, inferred from the organisation's kind. A council providing a
+    service counts as private only because the register has no other public-sector choice; the
+    record's sector can be changed."""
+    if kind in NHS_KINDS:
+        return Sector.NHS
+    if kind == Organisation.Kind.VCSE:
+        return Sector.VCSE
+    return Sector.PRIVATE
 
 
 def _sector(value: str) -> str:
@@ -174,7 +183,7 @@ def register_provider(
     provider = Provider(
         partnership=partnership,
         organisation=organisation,
-        sector=_sector(sector or SECTOR_OF_KIND.get(organisation.kind, "")),
+        sector=_sector(sector or sector_for(organisation.kind)),
         cqc_provider_id=_cqc_id(cqc_provider_id, "cqc_provider_id"),
         is_sme=bool(is_sme),
         description=description.strip(),
