@@ -16,8 +16,6 @@ from commissioning.core.permissions import Permission
 from commissioning.partners.decorators import partnership_view
 
 NAV = {"nav_stage": "contracts"}
-ERRORS_SHOWN = 200
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 @partnership_view(Permission.VIEW_CONTRACTS)

@@ -70,24 +70,6 @@ class PlacementForm(NhsFormMixin, forms.Form):
         self.fields["contract"].queryset = contracts  # type: ignore[attr-defined]
 
 
-class PlacementUploadForm(NhsFormMixin, forms.Form):
-    file = forms.FileField(
-        label="Placements file",
-        help_text="CSV or xlsx with the columns person_ref, nhs_number (optional), provider, service_type, "
-        "care_group, unit_price, units_per_week, start, end, funding_partner, support_option, "
-        "contract_reference (optional).",
-    )
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        name = (upload.name or "").lower()
-        if not name.endswith(UPLOAD_SUFFIXES):
-            raise forms.ValidationError("Upload a CSV or xlsx file.")
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 128 MB.")
-        return upload
-
-
 class BandForm(NhsFormMixin, forms.Form):
     band = forms.ChoiceField(choices=BANDS, required=False, label="Show placements priced")
 

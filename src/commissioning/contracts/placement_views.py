@@ -4,7 +4,6 @@ intelligence and personalisation. Thin: selectors read, ``contracts.placements``
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +15,15 @@ from django.shortcuts import redirect, render
 
 from commissioning.contracts import placement_selectors as selectors
 from commissioning.contracts import placements as services
-from commissioning.contracts.placement_forms import BandForm, PlacementForm, PlacementUploadForm
+from commissioning.contracts.placement_forms import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, BandForm, PlacementForm
 from commissioning.contracts.pricing import QUANTILE_COLUMNS
-from commissioning.core.errors import NotPermitted
+from commissioning.contracts.upload_views import Upload, upload_page
 from commissioning.core.exports import EXPORT_FORMATS, table_response
 from commissioning.core.forms import submit
-from commissioning.core.imports import ImportFailed
 from commissioning.core.permissions import Permission
 from commissioning.partners.decorators import partnership_view
 
 NAV = {"nav_stage": "contracts"}
-ERRORS_SHOWN = 200
 LIST_HEADERS = (
     "Person reference",
     "Provider",
@@ -129,48 +126,42 @@ def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "contracts/placement.html", {"placement": placement, "position": position, **NAV})
 
 
-def _saved(upload: Any, folder: str) -> Path:
-    path = Path(folder) / ("upload" + Path(upload.name or "").suffix.lower())
-    with path.open("wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    return path
+def _import_placements(request: HttpRequest, path: Path, name: str) -> str:
+    done = services.import_placements(
+        actor=request.user,  # type: ignore[arg-type]
+        partnership=request.partnership,  # type: ignore[attr-defined]
+        path=path,
+        file_name=name,
+    )
+    return f"Imported {done.rows:,} placements from {done.file_name}."
+
+
+PLACEMENT_UPLOAD = Upload(
+    title="Import placements",
+    caption="Placements",
+    intro=(
+        "Every row is checked before anything is saved. If any row has a problem, nothing is imported "
+        "and each problem is listed with its row and column. NHS numbers are checked and kept only as "
+        "a keyed hash."
+    ),
+    label="Placements file",
+    help_text=(
+        "CSV or xlsx with the columns person_ref, nhs_number (optional), provider, service_type, "
+        "care_group, unit_price, units_per_week, start, end, funding_partner, support_option, "
+        "contract_reference (optional)."
+    ),
+    suffixes=UPLOAD_SUFFIXES,
+    load=_import_placements,
+    done_url="placements:import",
+    breadcrumbs="contracts/_placement_breadcrumbs.html",
+    max_bytes=MAX_UPLOAD_BYTES,
+    recent=selectors.placement_imports_in,
+)
 
 
 @partnership_view(Permission.MANAGE_PLACEMENTS)
 def placement_import(request: HttpRequest) -> HttpResponse:
-    partnership = request.partnership  # type: ignore[attr-defined]
-    form = PlacementUploadForm(request.POST or None, request.FILES or None)
-    problems: ImportFailed | None = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        with tempfile.TemporaryDirectory(prefix="placements-") as folder:
-            try:
-                done = services.import_placements(
-                    actor=request.user,  # type: ignore[arg-type]
-                    partnership=partnership,
-                    path=_saved(upload, folder),
-                    file_name=upload.name,
-                )
-            except ImportFailed as failure:
-                problems = failure
-            except NotPermitted as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                messages.success(request, f"Imported {done.rows:,} placements from {done.file_name}.")
-                return redirect("placements:import", partnership.slug)
-    return render(
-        request,
-        "contracts/placement_import.html",
-        {
-            "form": form,
-            "problems": problems.errors[:ERRORS_SHOWN] if problems else None,
-            "problem_count": len(problems.errors) if problems else 0,
-            "imports": selectors.placement_imports_in(partnership),
-            **NAV,
-        },
-        status=400 if problems else 200,
-    )
+    return upload_page(request, PLACEMENT_UPLOAD)
 
 
 @partnership_view(Permission.VIEW_PLACEMENTS)

@@ -36,6 +36,8 @@ class Upload:
     load: Callable[[HttpRequest, Path, str], str]  # imports the file; returns the success message
     done_url: str  # a URL name taking the partnership's slug
     breadcrumbs: str = ""
+    max_bytes: int = MAX_UPLOAD_BYTES
+    recent: Callable[[Any], Any] | None = None  # the partnership's earlier imports, to list below the form
 
 
 class UploadForm(NhsFormMixin, forms.Form):
@@ -44,6 +46,7 @@ class UploadForm(NhsFormMixin, forms.Form):
     def __init__(self, *args: Any, upload: Upload, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.suffixes = upload.suffixes
+        self.max_bytes = upload.max_bytes
         self.fields["file"].label = upload.label
         self.fields["file"].help_text = upload.help_text
 
@@ -51,8 +54,10 @@ class UploadForm(NhsFormMixin, forms.Form):
         file = self.cleaned_data["file"]
         if not file.name.lower().endswith(self.suffixes):
             raise forms.ValidationError(f"Choose a {' or '.join(self.suffixes)} file.")
-        if file.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 50 MB; import it with the command line.")
+        if file.size > self.max_bytes:
+            raise forms.ValidationError(
+                f"The file is larger than {self.max_bytes // 2**20} MB; import it with the command line."
+            )
         return file
 
 
@@ -85,6 +90,7 @@ def upload_page(request: HttpRequest, upload: Upload) -> HttpResponse:
             "form": form,
             "problems": problems.errors[:ERRORS_SHOWN] if problems else None,
             "problem_count": len(problems.errors) if problems else 0,
+            "recent_imports": upload.recent(partnership) if upload.recent else None,
             "nav_stage": "contracts",
         },
         status=400 if problems else 200,
