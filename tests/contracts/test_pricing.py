@@ -103,3 +103,24 @@ def test_price_position_is_a_mid_rank_percentile():
 def test_a_band_the_wrong_way_round_is_refused():
     with pytest.raises(ValueError):
         pricing.intelligence(placements(), lower=0.9, upper=0.1)
+
+
+def test_an_ibis_table_gives_the_same_figures_as_the_in_process_path():
+    """The Ibis expressions (what another backend such as Spark runs) agree with DuckDB and NumPy."""
+    import ibis
+
+    table = placements()
+    fast = pricing.intelligence(table, lower=0.1, upper=0.9)
+    con = ibis.duckdb.connect()
+    expr = pricing.intelligence(con.create_table("placements_in", table), lower=0.1, upper=0.9)
+    for name, keys in (
+        ("by_service", ["service_type"]),
+        ("by_provider", ["service_type", "provider"]),
+        ("spread", ["service_type", "funding_organisation"]),
+    ):
+        mine = getattr(fast, name).to_pandas().sort_values(keys).reset_index(drop=True)
+        theirs = getattr(expr, name).to_pandas().sort_values(keys).reset_index(drop=True)
+        assert mine[keys].astype(str).equals(theirs[keys].astype(str)), name
+        for column in mine.columns.difference(keys):
+            np.testing.assert_allclose(mine[column].astype(float), theirs[column].astype(float), rtol=1e-12)
+    assert sorted(fast.outliers.column("id").to_pylist()) == sorted(expr.outliers.column("id").to_pylist())

@@ -138,10 +138,6 @@ def distribution_expr(
     return picked.select(*by, "count", "mean", **values).order_by(by)
 
 
-def distribution(table: ir.Table, by: Sequence[str] = ("service_type",)) -> pa.Table:
-    return _arrow(distribution_expr(price_counts(table), by))
-
-
 def _check_band(lower: float, upper: float) -> None:
     if not 0 <= lower < upper <= 1:
         raise ValueError(f"the outlier band must have 0 <= lower < upper <= 1, not {lower}..{upper}")
@@ -162,11 +158,6 @@ def outliers_expr(table: ir.Table, bands: ir.Table) -> ir.Table:
     return flagged.mutate(side=ibis.ifelse(flagged[PRICE] > flagged["high"], "above", "below"))
 
 
-def outliers(table: ir.Table, lower: float = 0.05, upper: float = 0.95) -> pa.Table:
-    expr = outliers_expr(table, bands_expr(price_counts(table), lower, upper))
-    return _arrow(expr.order_by([expr["service_type"], ibis.desc(expr[PRICE])]))
-
-
 def spread_expr(counts: ir.Table) -> ir.Table:
     """Per service type and funding partner: count and median price, beside the service type's
     lowest and highest partner medians and their ratio (highest ÷ lowest)."""
@@ -179,10 +170,6 @@ def spread_expr(counts: ir.Table) -> ir.Table:
     ratio = ibis.ifelse(lowest > 0, highest / lowest, ibis.null("float64"))
     spread = medians.mutate(lowest_median=lowest, highest_median=highest, ratio=ratio)
     return spread.order_by(["service_type", "funding_organisation"])
-
-
-def spread(table: ir.Table) -> pa.Table:
-    return _arrow(spread_expr(price_counts(table)))
 
 
 def intelligence(
@@ -447,23 +434,6 @@ def _ordinal(number: float) -> str:
 
 
 # Personalisation -------------------------------------------------------------------------------
-
-
-def personalisation_expr(table: ir.Table, on: dt.date, by: Sequence[str] = ("support_option",)) -> ir.Table:
-    """People (distinct references), placements and weekly spend of the placements current on
-    ``on`` (started, not ended before it), per ``by`` group."""
-    current = table.filter(
-        (table["starts_on"] <= on) & (table["ends_on"].isnull() | (table["ends_on"] >= on))
-    )
-    return (
-        current.group_by(list(by))
-        .aggregate(
-            people=current["person_ref"].nunique(),
-            placements=current.count(),
-            weekly_spend=current["weekly_cost"].cast("float64").sum(),
-        )
-        .order_by(list(by))
-    )
 
 
 def personalisation_over_time(table: ir.Table, dates: Sequence[dt.date]) -> pa.Table:
