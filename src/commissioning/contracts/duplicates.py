@@ -25,6 +25,7 @@ from itertools import combinations
 from django.db.models import CharField, IntegerField, Value
 
 from commissioning.contracts.models import Contract, ContractStatus, Funding, Outcome
+from commissioning.core.dates import long_date
 from commissioning.partners.models import Partnership
 
 NOT_LET = (ContractStatus.DRAFT,)
@@ -92,10 +93,6 @@ class DuplicatePair:
 
 def normalise_title(title: str) -> str:
     return " ".join(title.split()).casefold()
-
-
-def _day(value: dt.date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 # Reading the register ------------------------------------------------------------------------
@@ -230,7 +227,7 @@ def compare(a: ContractFacts, b: ContractFacts) -> DuplicatePair | None:
     if shared:
         titles = ", ".join(f"“{first.outcomes[key]}”" for key in shared)
         evidence.append(f"Shared outcome{'s' if len(shared) > 1 else ''}: {titles}.")
-    evidence.append(f"Overlap from {_day(period[0])} to {_day(period[1])}.")
+    evidence.append(f"Overlap from {long_date(period[0])} to {long_date(period[1])}.")
     return DuplicatePair(
         first=first,
         second=second,

@@ -32,6 +32,7 @@ from django.db import transaction
 
 from commissioning.contracts.models import AwardRoute, Contract, ContractStatus, Funding, PaymentBasis
 from commissioning.core.audit import Auditor, snapshot
+from commissioning.core.dates import long_date
 from commissioning.core.imports import ImportFailed, RowError
 from commissioning.core.models import AuditEvent, User
 from commissioning.core.money import format_pounds
@@ -175,10 +176,6 @@ def _care_group_lookup(partnership: Partnership) -> dict[str, CareGroup]:
     return found
 
 
-def _day(value: dt.date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
 def _check(
     partnership: Partnership, header: list[str], rows: list[tuple[int, dict[str, str]]]
 ) -> tuple[list[tuple[Contract, list[Funding]]], list[RowError]]:
@@ -251,7 +248,9 @@ def _check(
             if row.get(name) and value is None:
                 problem(name, f"{row[name]!r} is not a date; write 2025-04-01 or 01/04/2025")
         if starts and ends and ends < starts:
-            problem("end", f"the contract cannot end ({_day(ends)}) before it starts ({_day(starts)})")
+            problem(
+                "end", f"the contract cannot end ({long_date(ends)}) before it starts ({long_date(starts)})"
+            )
         values: dict[str, Decimal | None] = {}
         for name in ("annual_value", "lifetime_value"):
             values[name] = _money(row.get(name, "")) if row.get(name) else None

@@ -35,6 +35,7 @@ from commissioning.contracts.models import (
     Polarity,
 )
 from commissioning.core.audit import Auditor, snapshot
+from commissioning.core.dates import long_date
 from commissioning.core.models import AuditEvent, User
 from commissioning.core.money import format_pounds
 from commissioning.core.permissions import Permission
@@ -115,11 +116,6 @@ class KpiSpec:
 
 
 # Shared checks ---------------------------------------------------------------------------
-
-
-def day(value: dt.date) -> str:
-    """1 March 2025: how a date reads in a message."""
-    return f"{value.day} {value:%B %Y}"
 
 
 def _money(value: Any, *, what: str) -> tuple[Decimal | None, str | None]:
@@ -244,7 +240,9 @@ def _check_contract(
     if not isinstance(ends, dt.date):
         errors["ends_on"] = "Give the date the contract ends."
     elif isinstance(starts, dt.date) and ends < starts:
-        errors["ends_on"] = f"The contract cannot end ({day(ends)}) before it starts ({day(starts)})."
+        errors["ends_on"] = (
+            f"The contract cannot end ({long_date(ends)}) before it starts ({long_date(starts)})."
+        )
     for field, what in (("annual_value", "The annual value"), ("lifetime_value", "The lifetime value")):
         amount, problem = _money(getattr(contract, field), what=what)
         if problem:
@@ -711,7 +709,7 @@ def extend_contract(*, actor: User, contract: Contract, months: int) -> Contract
     auditor.updated(
         current,
         before,
-        summary=f"Extended by {months} months from {day(old_end)} to {day(current.ends_on)}",
+        summary=f"Extended by {months} months from {long_date(old_end)} to {long_date(current.ends_on)}",
     )
     rows = list(Funding.objects.select_for_update().filter(contract=current).order_by("pk"))
     if rows and extra:
@@ -743,15 +741,15 @@ def end_contract(
         if ended_on < current.starts_on:
             raise ValidationError(
                 {
-                    "ended_on": f"The contract cannot end ({day(ended_on)}) before it starts "
-                    f"({day(current.starts_on)})."
+                    "ended_on": f"The contract cannot end ({long_date(ended_on)}) before it starts "
+                    f"({long_date(current.starts_on)})."
                 }
             )
         if ended_on > current.ends_on:
             raise ValidationError(
                 {
-                    "ended_on": f"The contract runs to {day(current.ends_on)}; extend it rather than "
-                    f"ending it later ({day(ended_on)})."
+                    "ended_on": f"The contract runs to {long_date(current.ends_on)}; extend it rather than "
+                    f"ending it later ({long_date(ended_on)})."
                 }
             )
         current.ends_on = ended_on

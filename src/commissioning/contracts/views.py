@@ -33,6 +33,7 @@ from commissioning.contracts.forms import (
 from commissioning.contracts.imports import import_contracts
 from commissioning.contracts.ocds import import_releases
 from commissioning.contracts.upload_views import Upload, upload_page
+from commissioning.core.dates import long_date
 from commissioning.core.exports import EXPORT_FORMATS, table_response
 from commissioning.core.forms import submit
 from commissioning.core.lookup import found_or_404
@@ -384,11 +385,11 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
         lambda data: services.extend_contract(actor=request.user, contract=contract, months=data["months"]),  # type: ignore[arg-type]
     )
     if saved is not None:
-        messages.success(request, f"Contract {saved.reference} extended to {services.day(saved.ends_on)}.")
+        messages.success(request, f"Contract {saved.reference} extended to {long_date(saved.ends_on)}.")
         return redirect("contracts:detail", partnership.slug, pk)
     cancel = reverse("contracts:detail", args=[partnership.slug, pk])
     lede = (
-        f"The contract ends on {services.day(contract.ends_on)} and allows "
+        f"The contract ends on {long_date(contract.ends_on)} and allows "
         f"{contract.extension_months} more months. "
         "The value over the term grows by the value per year for the months taken, shared as the funding is."
     )
@@ -416,7 +417,7 @@ def end(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"Contract {saved.reference} {saved.get_status_display().lower()}.")
         return redirect("contracts:detail", partnership.slug, pk)
     cancel = reverse("contracts:detail", args=[partnership.slug, pk])
-    lede = f"The contract runs from {services.day(contract.starts_on)} to {services.day(contract.ends_on)}."
+    lede = f"The contract runs from {long_date(contract.starts_on)} to {long_date(contract.ends_on)}."
     return _simple_form_page(
         request,
         f"End contract {contract.reference}",

@@ -23,6 +23,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 
 from commissioning.core.audit import Auditor, snapshot
+from commissioning.core.dates import long_date
 from commissioning.core.errors import NotPermitted
 from commissioning.core.models import User
 from commissioning.core.permissions import Permission
@@ -127,10 +128,6 @@ def _year(value: Any, field: str = "financial_year") -> int:
     return value
 
 
-def _day(value: dt.date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
 def _same_partnership(partnership_id: int, partnership: Partnership, what: str) -> None:
     if partnership_id != partnership.pk:
         raise NotPermitted(f"That {what} belongs to another partnership.")
@@ -189,7 +186,9 @@ def _fund_runs_in(fund: PooledFund, year: int, field: str = "financial_year") ->
     """Refuse money for a year the fund does not run in (a financial year is 1 April to 31 March)."""
     starts, ends = dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
     if ends < fund.starts_on or (fund.ends_on is not None and fund.ends_on < starts):
-        span = f"from {_day(fund.starts_on)}" + (f" to {_day(fund.ends_on)}" if fund.ends_on else "")
+        span = f"from {long_date(fund.starts_on)}" + (
+            f" to {long_date(fund.ends_on)}" if fund.ends_on else ""
+        )
         raise ValidationError(
             {field: f"{fund.name} runs {span}, so it has no money in {financial_year_label(year)}."}
         )
@@ -283,7 +282,7 @@ def _check_fund(fund: PooledFund, partnership: Partnership) -> None:
         errors["starts_on"] = "Give the date the fund starts."
     elif fund.ends_on is not None and fund.ends_on < fund.starts_on:
         errors["ends_on"] = (
-            f"The fund cannot end ({_day(fund.ends_on)}) before it starts ({_day(fund.starts_on)})."
+            f"The fund cannot end ({long_date(fund.ends_on)}) before it starts ({long_date(fund.starts_on)})."
         )
     if fund.risk_share_rule not in RiskShareRule.values:
         rules = ", ".join(RiskShareRule.values)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from commissioning.core.audit import Auditor, snapshot
+from commissioning.core.dates import long_date
 from commissioning.core.errors import NotPermitted
 from commissioning.core.models import AuditEvent, User
 from commissioning.core.permissions import ROLE_LABELS, Permission, Role
@@ -107,10 +108,6 @@ def _require_any(actor: User, partnership: Partnership, *permissions: Permission
 def _same_partnership(partnership_id: int, partnership: Partnership, what: str) -> None:
     if partnership_id != partnership.pk:
         raise NotPermitted(f"That {what} belongs to another partnership.")
-
-
-def _day(value: dt.date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 def _local_date(moment: dt.datetime) -> dt.date:
@@ -372,13 +369,13 @@ def board_member_remove(
     _same_partnership(member.board.partnership_id, partnership, "board member")
     if member.left_on is not None:
         raise ValidationError(
-            {"left_on": f"{member.person} already left {member.board.name} on {_day(member.left_on)}."}
+            {"left_on": f"{member.person} already left {member.board.name} on {long_date(member.left_on)}."}
         )
     _dates_ordered(
         member.joined_on,
         left_on,
         "left_on",
-        f"{member.person} joined on {_day(member.joined_on)}, so cannot have left before that."
+        f"{member.person} joined on {long_date(member.joined_on)}, so cannot have left before that."
         if member.joined_on
         else "",
     )
@@ -434,7 +431,7 @@ def meeting_record_attendance(
     if meeting.starts_at > timezone.now():
         raise ValidationError(
             {
-                "present": f"The meeting is on {_day(meeting_date(meeting))}; "
+                "present": f"The meeting is on {long_date(meeting_date(meeting))}; "
                 "record attendance once it has happened."
             }
         )
@@ -445,7 +442,7 @@ def meeting_record_attendance(
             raise ValidationError({"present": f"{member.person} is not a member of this board."})
         if not _serving_on(member, day):
             raise ValidationError(
-                {"present": f"{member.person} was not a member of {meeting.board.name} on {_day(day)}."}
+                {"present": f"{member.person} was not a member of {meeting.board.name} on {long_date(day)}."}
             )
     present_ids = {member.pk for member in chosen}
     voted = (
@@ -566,7 +563,7 @@ def action_add(
         held_on,
         due_on,
         "due_on",
-        f"An action cannot be due before the meeting that set it ({_day(held_on)}).",
+        f"An action cannot be due before the meeting that set it ({long_date(held_on)}).",
     )
     action = Action(meeting=meeting, description=description.strip(), owner=owner, due_on=due_on)
     validate(action)
@@ -1496,7 +1493,7 @@ def interest_declare(
     if not _is_person_in(partnership, person):
         raise ValidationError({"person": _unknown_person(partnership, person)})
     _dates_ordered(
-        starts_on, ends_on, "ends_on", f"The interest cannot end before it starts ({_day(starts_on)})."
+        starts_on, ends_on, "ends_on", f"The interest cannot end before it starts ({long_date(starts_on)})."
     )
     declared = Interest(
         partnership=partnership,
@@ -1525,7 +1522,7 @@ def interest_end(*, actor: User, partnership: Partnership, interest: Interest, e
         interest.starts_on,
         ends_on,
         "ends_on",
-        f"The interest started on {_day(interest.starts_on)}, so it cannot end before that.",
+        f"The interest started on {long_date(interest.starts_on)}, so it cannot end before that.",
     )
     before = snapshot(interest)
     interest.ends_on = ends_on
@@ -1577,11 +1574,11 @@ def agreement_create(
         if outside:
             errors["parties"] = f"Not an organisation of {partnership.name}: {', '.join(outside)}."
     if review_on is not None and review_on < starts_on:
-        errors["review_on"] = f"The review date cannot be before the start ({_day(starts_on)})."
+        errors["review_on"] = f"The review date cannot be before the start ({long_date(starts_on)})."
     if ends_on is not None and ends_on < starts_on:
-        errors["ends_on"] = f"The end date cannot be before the start ({_day(starts_on)})."
+        errors["ends_on"] = f"The end date cannot be before the start ({long_date(starts_on)})."
     elif ends_on is not None and review_on is not None and review_on > ends_on:
-        errors["review_on"] = f"The review date cannot be after the agreement ends ({_day(ends_on)})."
+        errors["review_on"] = f"The review date cannot be after the agreement ends ({long_date(ends_on)})."
     foreign = [d.reference for d in decision_list if d.partnership_id != partnership.pk]
     if foreign:
         errors["decisions"] = f"Not decisions of {partnership.name}: {', '.join(foreign)}."

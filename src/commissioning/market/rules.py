@@ -16,6 +16,8 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from commissioning.core.dates import long_date
+
 CATEGORIES: dict[str, str] = {
     "goods": "goods",
     "services": "services",
@@ -398,10 +400,6 @@ def _pounds(amount: Decimal) -> str:
     return f"£{amount:,.2f}"
 
 
-def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def _sorted_sets(rule_sets: Sequence[RuleSetSpec]) -> list[RuleSetSpec]:
     """Partnership rule sets first, then by precedence, then the newest."""
     return sorted(
@@ -486,7 +484,7 @@ def decide(facts: Facts, rule_sets: Sequence[RuleSetSpec], *, holidays: Collecti
         raise NoRouteError(f"{facts.category!r} is not a procurement category ({', '.join(CATEGORIES)}).")
     if facts.body_kind not in BODY_KINDS:
         raise NoRouteError(f"{facts.body_kind!r} is not a kind of commissioning body (council or nhs).")
-    on = _day(facts.starts_on)
+    on = long_date(facts.starts_on)
     body = BODY_KINDS[facts.body_kind]
     ordered = _sorted_sets(rule_sets)
     not_in_force = [s for s in ordered if not s.in_force_on(facts.starts_on)]
@@ -529,7 +527,7 @@ def decide(facts: Facts, rule_sets: Sequence[RuleSetSpec], *, holidays: Collecti
                 explanation.append(
                     f"A standstill of {rule.standstill_working_days} working days (weekends and bank "
                     f"holidays excluded) comes before the contract; the earliest contract date is "
-                    f"{_day(contract_on)}."
+                    f"{long_date(contract_on)}."
                 )
             return Decision(
                 route=rule.route,
@@ -565,8 +563,8 @@ def _no_match_text(rule_set: RuleSetSpec, facts: Facts, missed: Sequence[str]) -
 
 def _in_force_text(rule_set: RuleSetSpec) -> str:
     if rule_set.effective_to is None:
-        return f"in force from {_day(rule_set.effective_from)}"
-    return f"in force from {_day(rule_set.effective_from)} to {_day(rule_set.effective_to)}"
+        return f"in force from {long_date(rule_set.effective_from)}"
+    return f"in force from {long_date(rule_set.effective_from)} to {long_date(rule_set.effective_to)}"
 
 
 def _why_this_set(

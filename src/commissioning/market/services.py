@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from commissioning.core.audit import Auditor, snapshot
+from commissioning.core.dates import long_date
 from commissioning.core.errors import NotPermitted
 from commissioning.core.models import User
 from commissioning.core.permissions import Permission
@@ -74,10 +75,6 @@ CriterionRow = tuple[str, Any, bool, int, str]
 
 
 # Shared checks ---------------------------------------------------------------------------
-
-
-def _day(value: dt.date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 def _money(value: Any, field: str, *, what: str) -> Decimal:
@@ -485,8 +482,8 @@ def _check_stage(procurement: Procurement, stage: str, reached_on: Any, field: s
     if reached_on < last:
         raise ValidationError(
             {
-                field: f"{label} cannot be reached on {_day(reached_on)}, "
-                f"before the stage before it ({_day(last)})."
+                field: f"{label} cannot be reached on {long_date(reached_on)}, "
+                f"before the stage before it ({long_date(last)})."
             }
         )
     earliest = earliest_for(procurement, stage, reached)
@@ -496,7 +493,7 @@ def _check_stage(procurement: Procurement, stage: str, reached_on: Any, field: s
         explanation = f" {rule.explanation}" if rule is not None else ""
         raise ValidationError(
             {
-                field: f"{label} cannot be reached before {_day(earliest)}: under {rule_name} the route "
+                field: f"{label} cannot be reached before {long_date(earliest)}: under {rule_name} the route "
                 f"({procurement.route}) needs {minimum_text(procurement, stage)}.{explanation}"
             }
         )
@@ -510,7 +507,7 @@ def _reach(
     milestone.reached_on = reached_on
     milestone.note = note.strip()
     milestone.save()
-    auditor.updated(milestone, before, summary=f"{Stage(stage).label} on {_day(reached_on)}")
+    auditor.updated(milestone, before, summary=f"{Stage(stage).label} on {long_date(reached_on)}")
     return milestone
 
 
@@ -752,7 +749,7 @@ def record_bid(
         raise ValidationError(
             {
                 "received_on": f"A bid cannot arrive before the procurement started "
-                f"({_day(procurement.starts_on)})."
+                f"({long_date(procurement.starts_on)})."
             }
         )
     if organisation.kind in Organisation.COMMISSIONING_KINDS:
@@ -982,5 +979,5 @@ def record_award(*, actor: User, procurement: Procurement, bid: Bid, awarded_on:
     current.status = ProcurementStatus.AWARDED
     current.version += 1
     current.save()
-    auditor.updated(current, before, summary=f"Awarded to {bid.bidder.name} on {_day(awarded_on)}")
+    auditor.updated(current, before, summary=f"Awarded to {bid.bidder.name} on {long_date(awarded_on)}")
     return current
