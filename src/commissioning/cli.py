@@ -344,14 +344,15 @@ def cmd_rules_load(args: argparse.Namespace) -> int:
         _migrate()
     from pathlib import Path
 
-    from commissioning.market.rulesets import RULESETS_DIR, load_rule_sets
+    from commissioning.core.system import system_user
+    from commissioning.market.rulesets import RULESETS_DIR, reload_rule_sets
 
     directory = Path(args.dir) if args.dir else RULESETS_DIR
     if not directory.is_dir():
         print(f"No such directory: {directory}", file=sys.stderr)
         return 2
     try:
-        result = load_rule_sets(directory=directory)
+        result = reload_rule_sets(actor=system_user(), directory=directory)
     except ValueError as error:
         print(f"Nothing loaded: {error}", file=sys.stderr)
         return 1

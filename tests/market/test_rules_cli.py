@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 
 from commissioning.cli import main
+from commissioning.core.models import AuditEvent
+from commissioning.core.system import SYSTEM_USERNAME
 from commissioning.market.models import Rule, RuleSet
 from commissioning.market.rulesets import RULESETS_DIR
 
@@ -34,6 +36,9 @@ def test_load_reports_unchanged_sets_then_repairs_an_edit(capsys):
     assert "  updated: public-contracts-regulations-2015-2018" in out
     rule = Rule.objects.get(rule_set__code="public-contracts-regulations-2015-2018", position=20)
     assert rule.min_value == Decimal("181302.00")
+    assert AuditEvent.objects.filter(
+        object_type__model="ruleset", object_id=str(rule.rule_set_id), action="update"
+    ).exists()
 
 
 def test_load_from_a_directory_creates_a_new_set(tmp_path, capsys):
@@ -46,6 +51,12 @@ def test_load_from_a_directory_creates_a_new_set(tmp_path, capsys):
     assert "  created: standing-orders-test" in out
     created = RuleSet.objects.get(code="standing-orders-test")
     assert created.partnership is None and created.rules.count() == len(data["rules"])
+    assert AuditEvent.objects.filter(
+        object_type__model="ruleset",
+        object_id=str(created.pk),
+        action="create",
+        actor__username=SYSTEM_USERNAME,
+    ).exists()
 
 
 def test_load_refuses_a_bad_file_and_changes_nothing(tmp_path, capsys):

@@ -136,3 +136,25 @@ def load_rule_sets(*, apps: Any = None, directory: Path = RULESETS_DIR) -> LoadR
             if spec.code not in result.created:
                 (result.updated if changed else result.unchanged).append(spec.code)
     return result
+
+
+def reload_rule_sets(*, actor: Any, directory: Path = RULESETS_DIR) -> LoadResult:
+    """Load the files as an audited change, recording who created or updated which rule sets.
+
+    The data migrations and the demo load the shipped files unaudited, as part of installing; a
+    reload afterwards changes how procurements are routed, so it is on the record.
+    """
+    from commissioning.core.audit import Auditor, snapshot
+    from commissioning.core.models import AuditEvent
+    from commissioning.market.models import RuleSet
+
+    with transaction.atomic():
+        result = load_rule_sets(directory=directory)
+        changed = {r.code: r for r in RuleSet.objects.filter(code__in=[*result.created, *result.updated])}
+        auditor = Auditor(actor)
+        for action, codes in (
+            (AuditEvent.Action.CREATE, result.created),
+            (AuditEvent.Action.UPDATE, result.updated),
+        ):
+            auditor.record_many(action, [(changed[code], None, snapshot(changed[code])) for code in codes])
+    return result
