@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "commissioning.finance",
     "commissioning.market",
     "commissioning.contracts",
+    "commissioning.performance",
     "commissioning.web",
 ]
 

@@ -62,6 +62,9 @@ class Permission(StrEnum):
     MANAGE_CONTRACTS = "manage_contracts"
     VIEW_PLACEMENTS = "view_placements"
     MANAGE_PLACEMENTS = "manage_placements"
+    VIEW_PERFORMANCE = "view_performance"
+    MANAGE_PERFORMANCE = "manage_performance"
+    SUBMIT_RETURNS = "submit_returns"
 
 
 _READ_ALL = {
@@ -75,6 +78,7 @@ _READ_ALL = {
     Permission.VIEW_FINANCE,
     Permission.VIEW_MARKET,
     Permission.VIEW_CONTRACTS,
+    Permission.VIEW_PERFORMANCE,
 }
 
 # Placements are about individual people (pseudonymised): only those who buy or pay for care see them.
@@ -93,6 +97,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_PROCUREMENT,
             Permission.MANAGE_CONTRACTS,
             Permission.MANAGE_PLACEMENTS,
+            Permission.MANAGE_PERFORMANCE,
         }
         | _PLACEMENTS
     ),
@@ -102,8 +107,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Board members decide at meetings; recording a board's decision is their (or the secretary's) act.
     Role.BOARD_MEMBER: frozenset(_READ_ALL | {Permission.RECORD_DECISIONS}),
     # Provider contacts work for a provider, not a commissioner: they see the partnership and
-    # its organisations; their own organisation's contracts and returns are scoped by organisation.
-    Role.PROVIDER_CONTACT: frozenset({Permission.VIEW_PARTNERSHIP, Permission.VIEW_ORGANISATIONS}),
+    # its organisations; they submit returns, and see only their own organisation's contracts
+    # and returns (``performance.scope``).
+    Role.PROVIDER_CONTACT: frozenset(
+        {Permission.VIEW_PARTNERSHIP, Permission.VIEW_ORGANISATIONS, Permission.SUBMIT_RETURNS}
+    ),
     Role.ADMINISTRATOR: frozenset(Permission),
 }
 

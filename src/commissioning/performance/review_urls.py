@@ -1,0 +1,7 @@
+"""Pages under ``/p/<slug>/reviews/``."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "reviews"
+
+urlpatterns: list = []
