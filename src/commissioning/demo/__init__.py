@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from commissioning.core.system import system_user
-from commissioning.demo import finance, governance, market, needs, partners
+from commissioning.demo import finance, governance, market, needs, partners, performance
 
 DEMO_PASSWORD = "demo-password"
 
@@ -23,6 +23,7 @@ LOADERS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("governance and engagement", governance.load),
     ("resources", finance.load),
     ("market and contracts", market.load),
+    ("performance and quality", performance.load),
 )
 
 
