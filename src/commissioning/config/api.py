@@ -7,6 +7,7 @@ from commissioning.core.api import AUTH, install_error_handlers
 from commissioning.core.api import router as core_router
 from commissioning.needs.api import router as needs_router
 from commissioning.partners.api import router as partners_router
+from commissioning.performance.api import router as returns_router
 
 api = NinjaAPI(
     title="Joint commissioning platform API",
@@ -23,3 +24,4 @@ install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", partners_router)
 api.add_router("/", needs_router)
+api.add_router("/", returns_router)
