@@ -177,6 +177,9 @@ def load(*, actor: User, say: Callable[[str], None], **_: object) -> None:
     services.delegation_rule_create(
         **common, organisation=ccg, role=Role.FINANCE_OFFICER, limit=Decimal("50000.00")
     )
+    # Beyond the board's limit, each partner's own sovereign body decides (no upper limit).
+    services.delegation_rule_create(**common, organisation=council, post="Cabinet")
+    services.delegation_rule_create(**common, organisation=ccg, post="CCG Governing Body")
 
     services.interest_declare(
         **common,

@@ -459,7 +459,9 @@ class CaseRisk(models.Model):
     description = models.TextField()
     likelihood = models.PositiveSmallIntegerField()
     impact = models.PositiveSmallIntegerField()
-    mitigation = models.TextField()
+    mitigation = models.TextField(
+        blank=True, help_text="Needed before the case advances when the risk scores 15 or more."
+    )
 
     class Meta:
         ordering = ["case", "id"]
