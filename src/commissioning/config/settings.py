@@ -70,6 +70,23 @@ PSEUDONYMISATION_KEY = (
     or hashlib.sha256(f"commissioning.pseudonymisation:{SECRET_KEY}".encode()).hexdigest()
 )
 
+# Email (notifications such as escalated reviews and chased returns). Development prints mail to
+# the console; production sends through the SMTP server named here.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "commissioning@localhost")
+# The platform's public address, so links in emails are absolute (blank: links are paths).
+PLATFORM_URL = os.environ.get("PLATFORM_URL", "").rstrip("/")
+
 ALLOWED_HOSTS = [
     host.strip()
     for host in os.environ.get("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver").split(

@@ -19,11 +19,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     stages = []
     if partnership is not None:
         for stage in CYCLE:
-            links = [
-                {"label": link.label, "url": reverse(link.url_name, args=[partnership.slug])}
-                for link in stage.links
-                if link.permission in permissions
-            ]
+            links = []
+            for link in stage.links:
+                url = reverse(link.url_name, args=[partnership.slug])
+                # A page reached under two permissions (e.g. returns) is listed once.
+                if link.permission in permissions and all(seen["url"] != url for seen in links):
+                    links.append({"label": link.label, "url": url})
             stages.append(
                 {"key": stage.key, "label": stage.label, "question": stage.question, "links": links}
             )

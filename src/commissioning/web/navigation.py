@@ -80,7 +80,22 @@ CYCLE: tuple[Stage, ...] = (
             Link("Grants", "grants:list", Permission.VIEW_CONTRACTS),
         ),
     ),
-    Stage("performance", "Performance", "Is it working, and what do we change?"),
+    Stage(
+        "performance",
+        "Performance",
+        "Is it working, and what do we change?",
+        (
+            Link("Returns", "returns:home", Permission.VIEW_PERFORMANCE),
+            Link("Submit returns", "returns:home", Permission.SUBMIT_RETURNS),
+            Link("Late and missing returns", "returns:overdue", Permission.VIEW_PERFORMANCE),
+            Link("Reviews", "reviews:list", Permission.VIEW_PERFORMANCE),
+            Link("Decommissioning", "decommissioning:list", Permission.VIEW_PERFORMANCE),
+            Link("Performance reports", "performance:reports", Permission.VIEW_PERFORMANCE),
+            Link("Evaluation", "performance:evaluation", Permission.VIEW_PERFORMANCE),
+            Link("Escalation rules", "reviews:rules", Permission.MANAGE_PERFORMANCE),
+            Link("Notifications", "reviews:notifications", Permission.VIEW_PERFORMANCE),
+        ),
+    ),
     Stage(
         "governance",
         "Governance",
