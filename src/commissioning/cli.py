@@ -254,6 +254,37 @@ def cmd_import_placements(args: argparse.Namespace) -> int:
     return _run_import(args, load)
 
 
+def cmd_import_returns(args: argparse.Namespace) -> int:
+    """``import returns``: providers' KPI returns (CSV or xlsx), many KPIs and periods at once."""
+
+    def load(*, path: Any, **context: Any) -> str:
+        from commissioning.performance.return_imports import import_returns
+
+        context.pop("progress", None)
+        return import_returns(path=path, **context).message.rstrip(".")
+
+    return _run_import(args, load)
+
+
+def cmd_escalate(args: argparse.Namespace) -> int:
+    """Run the escalation rules now (e.g. nightly from cron): reviews open and managers are told."""
+    _setup_django()
+    if not args.no_migrate:
+        _migrate()
+    from commissioning.core.system import system_user
+    from commissioning.performance.escalation import run_all
+
+    partnership = _partnership_or_none(args.partnership)
+    if partnership is None:
+        print(f"No partnership with the slug {args.partnership!r}.", file=sys.stderr)
+        return 2
+    opened = run_all(partnership=partnership, actor=system_user())
+    print(f"{len(opened)} review(s) opened in {partnership.name}.")
+    for review in opened:
+        print(f"  {review.contract.reference}: {review.title}")
+    return 0
+
+
 def _partnership_or_none(slug: str) -> Any:
     from commissioning.partners.models import Partnership
 
@@ -581,6 +612,12 @@ def build_parser() -> argparse.ArgumentParser:
             "funding_partner, support_option, contract_reference (optional)",
             cmd_import_placements,
         ),
+        (
+            "returns",
+            "providers' KPI returns as CSV or xlsx: contract_reference, kpi_code, period_start (YYYY-MM-DD "
+            "or YYYY-MM), value, commentary, correction_reason (optional: the row corrects a return)",
+            cmd_import_returns,
+        ),
     ):
         open_data = import_sub.add_parser(
             what,
@@ -657,6 +694,18 @@ def build_parser() -> argparse.ArgumentParser:
     rules_list.add_argument("--on", help="the day, as YYYY-MM-DD (default today)")
     rules_list.add_argument("--partnership", help="also the partnership's own rule sets, by slug")
     rules_list.set_defaults(func=cmd_rules_list)
+
+    escalate = sub.add_parser(
+        "escalate",
+        help="run the performance escalation rules now",
+        description=(
+            "Check every active contract's KPIs and every provider's quality rating against the "
+            "partnership's escalation rules; open the reviews they call for and notify the managers."
+        ),
+    )
+    escalate.add_argument("--partnership", required=True, help="the partnership's slug")
+    escalate.add_argument("--no-migrate", action="store_true", help="do not apply database migrations first")
+    escalate.set_defaults(func=cmd_escalate)
 
     manage = sub.add_parser(
         "manage",

@@ -277,3 +277,33 @@ def test_the_template_lists_the_providers_due_and_late_periods_and_uploads_once_
         dt.date(2026, 10, 1),
     }
     assert load_workbook(path).active.max_row == len(rows) + 1
+
+
+def test_the_command_line_import_lands_whole_or_lists_the_problems(tmp_path, southampton, monthly, capsys):
+    from commissioning import cli
+
+    ref = monthly.contract.reference
+    common = ["--partnership", "southampton", "--user", "demo-southampton-provider-contact", "--no-migrate"]
+    bad = write_csv(
+        tmp_path, [(ref, monthly.code, "2026-09", "88.5", "", ""), (ref, "NOPE", "2026-09", "1", "", "")]
+    )
+    assert cli.main(["import", "returns", str(bad), *common]) == 1
+    assert "Nothing imported: 1 problem(s)" in capsys.readouterr().err
+    assert not KpiReturn.objects.filter(kpi=monthly).exists()
+    good = write_csv(tmp_path, [(ref, monthly.code, "2026-09", "88.5", "", "")], name="good.csv")
+    assert cli.main(["import", "returns", str(good), *common]) == 0
+    assert "Imported 1 new return from good.csv" in capsys.readouterr().out
+    assert KpiReturn.objects.get(kpi=monthly, period_start=dt.date(2026, 9, 1)).value == Decimal("88.5")
+
+
+def test_the_escalate_command_runs_the_rules_once(southampton, capsys):
+    from commissioning import cli
+    from commissioning.performance.models import Review
+
+    before = Review.objects.filter(partnership=southampton).count()
+    assert cli.main(["escalate", "--partnership", "southampton", "--no-migrate"]) == 0
+    opened = Review.objects.filter(partnership=southampton).count() - before
+    assert f"{opened} review(s) opened in" in capsys.readouterr().out
+    assert cli.main(["escalate", "--partnership", "southampton", "--no-migrate"]) == 0
+    assert "0 review(s) opened" in capsys.readouterr().out
+    assert cli.main(["escalate", "--partnership", "nowhere", "--no-migrate"]) == 2
