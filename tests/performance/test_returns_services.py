@@ -12,7 +12,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from commissioning.contracts.models import Kpi
+from commissioning.contracts.models import Contract, Kpi
 from commissioning.core.errors import NotPermitted
 from commissioning.core.models import AuditEvent
 from commissioning.core.permissions import Role
@@ -427,3 +427,16 @@ def test_a_return_received_after_its_due_date_is_shown_as_late_in(provider, kpi)
         if row.period.start == SEP
     )
     assert row.status == "received" and row.received_late
+
+
+@pytest.mark.parametrize("status", ["ended", "draft"])
+def test_only_an_active_contract_owes_returns_but_any_keeps_what_it_reported(
+    provider, commissioner, kpi, status
+):
+    services.submit_return(actor=provider, kpi=kpi, period_start=dt.date(2026, 8, 1), value="90", today=TODAY)
+    Contract.objects.filter(pk=kpi.contract_id).update(status=status)
+    rows = selectors.schedule(commissioner, kpi.contract.partnership, today=TODAY, kpi_ids=[kpi.pk])
+    assert [(row.period.start, row.status) for row in rows] == [(dt.date(2026, 8, 1), "received")]
+    assert not selectors.overdue(
+        commissioner, kpi.contract.partnership, today=TODAY, contract_id=kpi.contract_id
+    )

@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Count, Max, Prefetch, QuerySet
 from django.utils import timezone
 
-from commissioning.contracts.models import Contract, Kpi
+from commissioning.contracts.models import Contract, ContractStatus, Kpi
 from commissioning.core.errors import NotPermitted
 from commissioning.core.permissions import Permission
 from commissioning.market.models import Provider
@@ -138,7 +138,8 @@ def schedule(
     kpi_ids: Iterable[int] | None = None,
     submittable_only: bool = False,
 ) -> list[ScheduleRow]:
-    """Every ended period of every KPI the user may see, with its status on ``today``.
+    """Every ended period of every KPI the user may see, with its status on ``today``: what an
+    active contract owes, and what any contract has reported.
 
     Periods still open are left out. Rows run by contract, KPI, then newest period first.
     """
@@ -168,8 +169,12 @@ def schedule(
     for kpi in kpis:
         contract = kpi.contract
         periods = expected_periods(kpi.frequency, contract.starts_on, contract.ends_on, until=today)
+        owes = contract.status == ContractStatus.ACTIVE
         for period in reversed(periods):
             found = returns.get((kpi.pk, period.start))
+            if found is None and not owes:
+                # A draft owes nothing yet; an ended contract's missing returns are no longer chased.
+                continue
             status = period_status(period, received=found is not None, today=today)
             if status not in wanted:
                 continue
