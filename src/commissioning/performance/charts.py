@@ -80,6 +80,13 @@ _ASSURANCE_DRAWING = {
     "inconsistent": ("?", COMMON[1], "#FFFFFF"),
 }
 NOT_ENOUGH_DATA = "Not enough data: limits need at least two returns"
+PLAIN: dict[str, Any] = {
+    "template": "none",
+    "paper_bgcolor": "white",
+    "plot_bgcolor": "white",
+    "font": {"family": FONT, "size": 14, "color": TEXT},
+}
+"""The look every chart on the performance pages shares."""
 
 
 def variation_badge(variation: str | None) -> Badge:
@@ -95,6 +102,26 @@ def assurance_badge(assurance: str | None, *, reason: str = "No target") -> Badg
         return Badge("none", "–", "#FFFFFF", COMMON[1], reason, dashed=True)
     letter, fill, ink = _ASSURANCE_DRAWING[assurance]
     return Badge(assurance, letter, fill, ink, spc.ASSURANCE_LABELS[assurance])
+
+
+def no_assurance_reason(reading: Any) -> str:
+    """Why a reading has no assurance icon."""
+    kpi = reading.kpi
+    if reading.variation is None:
+        return "No assurance yet: not enough data"
+    if kpi.target is None:
+        return "No assurance: no target is set"
+    if kpi.polarity == "neutral":
+        return "No assurance: the measure has no preferred direction"
+    return "No assurance"
+
+
+def reading_badges(reading: Any) -> tuple[Badge, Badge]:
+    """A KPI reading's two icons: its variation, and its assurance (or why it has none)."""
+    return (
+        variation_badge(reading.variation),
+        assurance_badge(reading.assurance, reason=no_assurance_reason(reading)),
+    )
 
 
 def number(value: float | Decimal | None, places: int = 2) -> str:
@@ -256,19 +283,28 @@ def spc_figure(
             }
         )
     figure.update_layout(
-        template="none",
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        font={"family": FONT, "size": 14, "color": TEXT},
-        height=420,
-        margin={"l": 60, "r": 20, "t": 40, "b": 60},
-        legend={"orientation": "h", "y": -0.22},
+        **PLAIN,
+        height=460,
+        margin={"l": 60, "r": 20, "t": 70, "b": 40},
+        # The legend sits above the plot, so the period labels below have room to be read whole.
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         hovermode="closest",
-        xaxis={"type": "category", "categoryorder": "array", "categoryarray": periods, "title": "Period"},
+        xaxis={
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": periods,
+            "tickangle": -45,
+            "automargin": True,
+        },
         yaxis={"title": unit or "Value", "zeroline": False, "gridcolor": "#E8EDEE"},
         shapes=shapes,
         annotations=annotations,
     )
+    return as_json(figure)
+
+
+def as_json(figure: go.Figure) -> dict[str, Any]:
+    """Plain JSON (no NumPy or Decimal types) for ``json_script``, with the chart controls set."""
     out: dict[str, Any] = json.loads(figure.to_json())
     out["config"] = CONFIG
     return out
