@@ -6,6 +6,7 @@ case page says what is still missing before the case can move on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -20,6 +21,14 @@ def _text(rows: int = 5) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
+def _offer(form: forms.Form, name: str, queryset: Any, label: Callable[[Any], str] | None = None) -> None:
+    """Offer ``queryset`` in the form's choice field ``name``, each choice worded by ``label``."""
+    field = form.fields[name]
+    field.queryset = queryset  # type: ignore[attr-defined]
+    if label is not None:
+        field.label_from_instance = label  # type: ignore[attr-defined]
+
+
 class CaseForm(GovernanceForm):
     contract = forms.ModelChoiceField(queryset=None, label="Contract", empty_label="Choose the contract")
     title = forms.CharField(
@@ -31,9 +40,8 @@ class CaseForm(GovernanceForm):
 
     def __init__(self, *args: Any, contracts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contract"].queryset = contracts  # type: ignore[attr-defined]
-        self.fields["contract"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda c: f"{c.reference} {c.title} ({c.provider.organisation.name})"
+        _offer(
+            self, "contract", contracts, lambda c: f"{c.reference} {c.title} ({c.provider.organisation.name})"
         )
 
 
@@ -57,9 +65,8 @@ class RationaleForm(GovernanceForm):
 
     def __init__(self, *args: Any, kpis: Any, reviews: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["evidence_kpis"].queryset = kpis  # type: ignore[attr-defined]
-        self.fields["evidence_kpis"].label_from_instance = lambda k: f"{k.code} {k.name}"  # type: ignore[attr-defined]
-        self.fields["reviews"].queryset = reviews  # type: ignore[attr-defined]
+        _offer(self, "evidence_kpis", kpis, lambda k: f"{k.code} {k.name}")
+        _offer(self, "reviews", reviews)
 
 
 class AppraisalForm(GovernanceForm):
@@ -113,10 +120,7 @@ class ConsultationForm(GovernanceForm):
 
     def __init__(self, *args: Any, consultations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["consultation"].queryset = consultations  # type: ignore[attr-defined]
-        self.fields["consultation"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda c: f"{c.title} (closes {c.closes_on:%d %B %Y})"
-        )
+        _offer(self, "consultation", consultations, lambda c: f"{c.title} (closes {c.closes_on:%d %B %Y})")
 
 
 class EqualityForm(GovernanceForm):
@@ -155,12 +159,8 @@ class ArrangementForm(GovernanceForm):
 
     def __init__(self, *args: Any, placements: Any, providers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["placement"].queryset = placements  # type: ignore[attr-defined]
-        self.fields["placement"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda p: f"{p.person_ref}: {p.get_service_type_display()}"
-        )
-        self.fields["new_provider"].queryset = providers  # type: ignore[attr-defined]
-        self.fields["new_provider"].label_from_instance = lambda p: p.organisation.name  # type: ignore[attr-defined]
+        _offer(self, "placement", placements, lambda p: f"{p.person_ref}: {p.get_service_type_display()}")
+        _offer(self, "new_provider", providers, lambda p: p.organisation.name)
 
 
 class NoticeForm(GovernanceForm):
@@ -173,9 +173,11 @@ class DecisionForm(GovernanceForm):
 
     def __init__(self, *args: Any, decisions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["decision"].queryset = decisions  # type: ignore[attr-defined]
-        self.fields["decision"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda d: f"{d.reference}: {d.title} ({d.get_state_display().lower()})"
+        _offer(
+            self,
+            "decision",
+            decisions,
+            lambda d: f"{d.reference}: {d.title} ({d.get_state_display().lower()})",
         )
 
 

@@ -30,6 +30,7 @@ from commissioning.market.models import Provider
 from commissioning.partners.permissions import require_permission
 from commissioning.performance import decommissioning as checks
 from commissioning.performance import decommissioning_selectors as selectors
+from commissioning.performance.audited import delete, save_changes, store
 from commissioning.performance.models import (
     AppraisalOption,
     CaseRisk,
@@ -252,21 +253,16 @@ def save_appraisal(
         raise ValidationError({"appraisal": "Appraise the option: its benefits, costs and risks for people."})
     annual = _money(annual_cost, "annual_cost", "The annual cost")
     moving = _money(transition_cost, "transition_cost", "The transition cost")
-    auditor = _auditor(actor, case)
-    row = OptionAppraisal.objects.filter(case=case, option=option).first()
-    if row is None:
-        row = OptionAppraisal.objects.create(
-            case=case, option=option, appraisal=text, annual_cost=annual, transition_cost=moving
-        )
-        auditor.created(row, summary=f"{case.reference}: {row.get_option_display()} appraised")
-        return row
-    before = snapshot(row)
-    row.appraisal, row.annual_cost, row.transition_cost = text, annual, moving
-    row.save()
-    auditor.updated(
-        row, before, summary=f"{case.reference}: appraisal of {row.get_option_display().lower()} changed"
+    name = AppraisalOption(option).label
+    return store(
+        _auditor(actor, case),
+        OptionAppraisal,
+        OptionAppraisal.objects.filter(case=case, option=option).first(),
+        new={"case": case, "option": option},
+        fields={"appraisal": text, "annual_cost": annual, "transition_cost": moving},
+        created=f"{case.reference}: {name} appraised",
+        updated=f"{case.reference}: appraisal of {name.lower()} changed",
     )
-    return row
 
 
 @transaction.atomic
@@ -282,11 +278,9 @@ def choose_option(*, actor: User, case: DecommissioningCase, option: str) -> Dec
         raise ValidationError(
             {"chosen_option": f"Appraise {checks.OPTION_NAMES[option]} before choosing it."}
         )
-    before = snapshot(case)
-    case.chosen_option = option
-    case.save(update_fields=["chosen_option"])
-    _auditor(actor, case).updated(case, before, summary=f"Option chosen: {case.get_chosen_option_display()}")
-    return case
+    return save_changes(
+        _auditor(actor, case), case, f"Option chosen: {AppraisalOption(option).label}", chosen_option=option
+    )
 
 
 # Risk to current service users -----------------------------------------------------------------
@@ -303,12 +297,13 @@ def update_risk_summary(
         isinstance(users_affected, bool) or not isinstance(users_affected, int) or users_affected < 0
     ):
         raise ValidationError({"users_affected": "Give the number of people as a whole number, 0 or more."})
-    before = snapshot(case)
-    case.users_affected = users_affected
-    case.risk_summary = _text(risk_summary)
-    case.save(update_fields=["users_affected", "risk_summary"])
-    _auditor(actor, case).updated(case, before, summary="Risk to people using the service recorded")
-    return case
+    return save_changes(
+        _auditor(actor, case),
+        case,
+        "Risk to people using the service recorded",
+        users_affected=users_affected,
+        risk_summary=_text(risk_summary),
+    )
 
 
 def _check_risk(description: str, likelihood: Any, impact: Any) -> None:
@@ -367,10 +362,7 @@ def remove_risk(*, actor: User, risk: CaseRisk) -> None:
     case = risk.case
     _require(actor, case)
     _open(case, CaseStage.RISK)
-    before, pk = snapshot(risk), risk.pk
-    risk.delete()
-    risk.pk = pk
-    _auditor(actor, case).deleted(risk, before, summary=f"{case.reference}: risk removed")
+    delete(_auditor(actor, case), risk, f"{case.reference}: risk removed")
 
 
 # Consultation ----------------------------------------------------------------------------------
@@ -385,11 +377,9 @@ def link_consultation(
     case = _open(case, CaseStage.CONSULTATION)
     if consultation.partnership_id != case.partnership_id:
         raise ValidationError({"consultation": "That consultation is another partnership's."})
-    before = snapshot(case)
-    case.consultation = consultation
-    case.save(update_fields=["consultation"])
-    _auditor(actor, case).updated(case, before, summary=f"Consultation linked: {consultation.title}")
-    return case
+    return save_changes(
+        _auditor(actor, case), case, f"Consultation linked: {consultation.title}", consultation=consultation
+    )
 
 
 # Equality impact assessment ----------------------------------------------------------------------
@@ -406,12 +396,13 @@ def record_equality(
         raise ValidationError(
             {"equality_outcome": f"{outcome!r} is not an outcome of an equality impact assessment."}
         )
-    before = snapshot(case)
-    case.equality_summary = _text(summary)
-    case.equality_outcome = outcome or ""
-    case.save(update_fields=["equality_summary", "equality_outcome"])
-    _auditor(actor, case).updated(case, before, summary="Equality impact assessment recorded")
-    return case
+    return save_changes(
+        _auditor(actor, case),
+        case,
+        "Equality impact assessment recorded",
+        equality_summary=_text(summary),
+        equality_outcome=outcome or "",
+    )
 
 
 # Transition plan -------------------------------------------------------------------------------
@@ -421,11 +412,9 @@ def record_equality(
 def update_transition_summary(*, actor: User, case: DecommissioningCase, summary: str) -> DecommissioningCase:
     _require(actor, case)
     case = _open(case, CaseStage.TRANSITION)
-    before = snapshot(case)
-    case.transition_summary = _text(summary)
-    case.save(update_fields=["transition_summary"])
-    _auditor(actor, case).updated(case, before, summary="Transition plan summary recorded")
-    return case
+    return save_changes(
+        _auditor(actor, case), case, "Transition plan summary recorded", transition_summary=_text(summary)
+    )
 
 
 @transaction.atomic
@@ -494,12 +483,7 @@ def remove_arrangement(*, actor: User, arrangement: TransitionArrangement) -> No
     case = arrangement.case
     _require(actor, case)
     _open(case, CaseStage.TRANSITION)
-    before, pk = snapshot(arrangement), arrangement.pk
-    arrangement.delete()
-    arrangement.pk = pk
-    _auditor(actor, case).deleted(
-        arrangement, before, summary=f"{case.reference}: transition arrangement removed"
-    )
+    delete(_auditor(actor, case), arrangement, f"{case.reference}: transition arrangement removed")
 
 
 # Notice ----------------------------------------------------------------------------------------
@@ -529,13 +513,13 @@ def record_notice(
         errors["service_ends_on"] = "The service cannot end before notice is served."
     if errors:
         raise ValidationError(errors)
-    before = snapshot(case)
-    case.notice_served_on, case.service_ends_on = notice_served_on, service_ends_on
-    case.save(update_fields=["notice_served_on", "service_ends_on"])
-    _auditor(actor, case).updated(
-        case, before, summary=f"Notice recorded: the service ends on {long_date(service_ends_on)}"
+    return save_changes(
+        _auditor(actor, case),
+        case,
+        f"Notice recorded: the service ends on {long_date(service_ends_on)}",
+        notice_served_on=notice_served_on,
+        service_ends_on=service_ends_on,
     )
-    return case
 
 
 # Decision --------------------------------------------------------------------------------------
@@ -555,11 +539,9 @@ def link_decision(*, actor: User, case: DecommissioningCase, decision: Decision)
                 "decision; link a contract or service-change decision."
             }
         )
-    before = snapshot(case)
-    case.decision = decision
-    case.save(update_fields=["decision"])
-    _auditor(actor, case).updated(case, before, summary=f"Decision linked: {decision.reference}")
-    return case
+    return save_changes(
+        _auditor(actor, case), case, f"Decision linked: {decision.reference}", decision=decision
+    )
 
 
 # Moving through the stages -----------------------------------------------------------------------

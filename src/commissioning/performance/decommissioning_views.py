@@ -115,6 +115,19 @@ def _save(
     return redirect(_detail_url(request, case, case.stage))
 
 
+def _remove(
+    request: HttpRequest, case: Any, stage: str, remove: Callable[[], None], done: str
+) -> HttpResponse:
+    """Remove a row of a stage's evidence (or say why not), then back to that stage on the case page."""
+    try:
+        remove()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect(_detail_url(request, case, stage))
+
+
 # The list and a new case -------------------------------------------------------------------------
 
 
@@ -374,13 +387,13 @@ def risk_edit(request: HttpRequest, pk: int, risk_pk: int) -> HttpResponse:
     case = _case(request, pk)
     item = found_or_404(selectors.risk_in, case, risk_pk)
     if request.method == "POST" and "remove" in request.POST:
-        try:
-            services.remove_risk(actor=_user(request), risk=item)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, "Risk removed.")
-        return redirect(_detail_url(request, case, "risk"))
+        return _remove(
+            request,
+            case,
+            CaseStage.RISK,
+            lambda: services.remove_risk(actor=_user(request), risk=item),
+            "Risk removed.",
+        )
     form = RiskForm(
         request.POST or None,
         initial={
@@ -507,13 +520,13 @@ def transition_summary(request: HttpRequest, pk: int) -> HttpResponse:
 def arrangement_remove(request: HttpRequest, pk: int, arrangement_pk: int) -> HttpResponse:
     case = _case(request, pk)
     item = found_or_404(selectors.arrangement_in, case, arrangement_pk)
-    try:
-        services.remove_arrangement(actor=_user(request), arrangement=item)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Transition arrangement removed.")
-    return redirect(_detail_url(request, case, "transition"))
+    return _remove(
+        request,
+        case,
+        CaseStage.TRANSITION,
+        lambda: services.remove_arrangement(actor=_user(request), arrangement=item),
+        "Transition arrangement removed.",
+    )
 
 
 @partnership_view(Permission.MANAGE_PERFORMANCE)

@@ -21,7 +21,6 @@ for a past year from that year's budget lines, so a year with none stored shows 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,11 +31,11 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from commissioning.contracts.duplicates import possible_duplicates
 from commissioning.contracts.models import Contract, ContractStatus, Kpi, Polarity
-from commissioning.finance.charts import CONFIG, FONT, TEXT
 from commissioning.finance.models import BudgetLine
 from commissioning.governance.rules import financial_year_label, financial_year_of
 from commissioning.market.models import QualityRating, Rating
 from commissioning.partners.models import Partnership
+from commissioning.performance.charts import PLAIN, as_json
 from commissioning.performance.models import EvaluationMeasure, EvaluationValue
 from commissioning.performance.series import SpcReading, readings_for
 
@@ -482,19 +481,14 @@ def trend_figure(trend: MeasureTrend) -> dict[str, Any]:
         if max(values, default=0) < 10:
             yaxis["dtick"] = 1
     chart.update_layout(
-        template="none",
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        font={"family": FONT, "size": 14, "color": TEXT},
+        **PLAIN,
         height=260,
         margin={"l": 60, "r": 10, "t": 10, "b": 40},
         showlegend=False,
         xaxis={"type": "category", "title": "Financial year"},
         yaxis=yaxis,
     )
-    out: dict[str, Any] = json.loads(chart.to_json())
-    out["config"] = CONFIG
-    return out
+    return as_json(chart)
 
 
 def latest_values(trends_: Iterable[MeasureTrend]) -> list[tuple[Measure, YearValue | None, Change | None]]:

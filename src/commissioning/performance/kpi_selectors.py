@@ -19,7 +19,7 @@ import pandas as pd
 from commissioning.contracts.models import Contract, Kpi
 from commissioning.partners.models import Partnership
 from commissioning.performance import scope
-from commissioning.performance.charts import POINT_LABELS, rules_text, with_unit
+from commissioning.performance.charts import POINT_LABELS, reading_badges, rules_text, with_unit
 from commissioning.performance.models import KpiRebase
 from commissioning.performance.schedule import Period, period_containing
 from commissioning.performance.series import (
@@ -264,3 +264,29 @@ def latest_value_text(spc_reading: SpcReading) -> str:
 
 def target_text(kpi: Kpi) -> str:
     return "" if kpi.target is None else with_unit(kpi.target, kpi.unit)
+
+
+READING_HEADERS = (
+    "Latest period",
+    "Latest value",
+    "Unit",
+    "Target",
+    "Which way is better",
+    "Variation",
+    "Assurance",
+)
+
+
+def reading_cells(spc_reading: SpcReading) -> tuple[Any, ...]:
+    """A KPI's latest figure, target and icons' meanings, as the cells under ``READING_HEADERS``."""
+    kpi = spc_reading.kpi
+    variation, assurance = reading_badges(spc_reading)
+    return (
+        spc_reading.latest_period.label if spc_reading.latest_period else "",
+        spc_reading.latest_value,
+        kpi.unit,
+        kpi.target,
+        kpi.get_polarity_display(),
+        variation.label,
+        assurance.label,
+    )

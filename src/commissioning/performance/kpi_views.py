@@ -24,7 +24,6 @@ from commissioning.core.permissions import Permission
 from commissioning.partners.decorators import partnership_view
 from commissioning.performance import charts, kpi_selectors, kpi_services
 from commissioning.performance.kpi_forms import RebaseForm
-from commissioning.performance.templatetags.spc_icons import no_assurance_reason
 
 NAV = {"nav_stage": "performance"}
 CHART_FORMATS = ("png", "svg", "xlsx")
@@ -40,17 +39,7 @@ POINT_HEADERS = (
     "Special-cause rules",
     "Limits period",
 )
-SUMMARY_HEADERS = (
-    "Code",
-    "KPI",
-    "Latest period",
-    "Latest value",
-    "Unit",
-    "Target",
-    "Which way is better",
-    "Variation",
-    "Assurance",
-)
+SUMMARY_HEADERS = ("Code", "KPI", *kpi_selectors.READING_HEADERS)
 
 
 def _require_access(request: HttpRequest) -> None:
@@ -96,14 +85,6 @@ def _point_rows(page: kpi_selectors.KpiPage) -> list[tuple[Any, ...]]:
             row.limits_period,
         )
         for row in page.rows
-    ]
-
-
-def _badges(page: kpi_selectors.KpiPage) -> list[charts.Badge]:
-    spc_reading = page.reading
-    return [
-        charts.variation_badge(spc_reading.variation),
-        charts.assurance_badge(spc_reading.assurance, reason=no_assurance_reason(spc_reading)),
     ]
 
 
@@ -170,12 +151,12 @@ def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
             fmt=image_format,
             title=_title(kpi),
             unit=kpi.unit,
-            badges=_badges(page),
+            badges=list(charts.reading_badges(page.reading)),
             rebase_reasons=page.rebase_reasons,
         )
 
     if fmt == "xlsx":
-        reading = page.reading
+        variation, assurance = charts.reading_badges(page.reading)
         content = chart_render.chart_workbook(
             title=_title(kpi),
             details=[
@@ -183,11 +164,8 @@ def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
                 ("Unit", kpi.unit),
                 ("Target", kpi.target),
                 ("Which way is better", kpi.get_polarity_display()),
-                ("Variation", charts.variation_badge(reading.variation).label),
-                (
-                    "Assurance",
-                    charts.assurance_badge(reading.assurance, reason=no_assurance_reason(reading)).label,
-                ),
+                ("Variation", variation.label),
+                ("Assurance", assurance.label),
                 ("Reading", page.summary),
             ],
             headers=POINT_HEADERS,
@@ -206,20 +184,7 @@ def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 
 def _summary_rows(readings: list[Any]) -> list[tuple[Any, ...]]:
-    return [
-        (
-            r.kpi.code,
-            r.kpi.name,
-            r.latest_period.label if r.latest_period else "",
-            r.latest_value,
-            r.kpi.unit,
-            r.kpi.target,
-            r.kpi.get_polarity_display(),
-            charts.variation_badge(r.variation).label,
-            charts.assurance_badge(r.assurance, reason=no_assurance_reason(r)).label,
-        )
-        for r in readings
-    ]
+    return [(r.kpi.code, r.kpi.name, *kpi_selectors.reading_cells(r)) for r in readings]
 
 
 def _contract_context(request: HttpRequest, pk: int) -> dict[str, Any]:

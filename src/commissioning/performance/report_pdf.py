@@ -11,20 +11,26 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
 from django.utils import timezone
 from fpdf import FPDF
 from fpdf.fonts import FontFace
+from fpdf.table import Table
 
 from commissioning.core.dates import long_date
-from commissioning.performance import charts
-from commissioning.performance.charts import Badge, assurance_badge, variation_badge, with_unit
-from commissioning.performance.report_selectors import ReportContent, ReportRow, Section
+from commissioning.performance.charts import (
+    Badge,
+    assurance_badge,
+    reading_badges,
+    variation_badge,
+    with_unit,
+)
+from commissioning.performance.report_selectors import ReportContent, ReportRow, Section, Tally
 from commissioning.performance.series import chart_table
-from commissioning.performance.templatetags.spc_icons import no_assurance_reason
 
 MARKING = "OFFICIAL"
 FONT = "DejaVu"
@@ -67,6 +73,8 @@ EXCEPTION_COLUMNS = (
     "Assurance",
 )
 EXCEPTION_WIDTHS = (34, 28, 38, 60, 22, 18, 18, 29, 26)
+EVALUATION_COLUMNS = ("Measure", "Latest year", "Value", "Change", "Better or worse", "Which way is better")
+EVALUATION_WIDTHS = (75, 25, 25, 70, 20, 35)
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -142,15 +150,13 @@ def icon_cell(badge: Badge, short: str) -> tuple[str, FontFace]:
     return f"{letter}  {short}", style
 
 
-def _variation(row: ReportRow) -> tuple[str, FontFace]:
-    key = row.reading.variation or "none"
-    return icon_cell(variation_badge(row.reading.variation), SHORT_VARIATION[key])
-
-
-def _assurance(row: ReportRow) -> tuple[str, FontFace]:
+def _icon_cells(row: ReportRow) -> tuple[tuple[str, FontFace], tuple[str, FontFace]]:
     reading = row.reading
-    badge = assurance_badge(reading.assurance, reason=no_assurance_reason(reading))
-    return icon_cell(badge, SHORT_ASSURANCE[reading.assurance or "none"])
+    variation, assurance = reading_badges(reading)
+    return (
+        icon_cell(variation, SHORT_VARIATION[reading.variation or "none"]),
+        icon_cell(assurance, SHORT_ASSURANCE[reading.assurance or "none"]),
+    )
 
 
 def _latest(row: ReportRow) -> tuple[str, str]:
@@ -165,63 +171,59 @@ def _target(row: ReportRow) -> str:
     return with_unit(kpi.target, kpi.unit) if kpi.target is not None else "None set"
 
 
-def _headings() -> FontFace:
-    return FontFace(emphasis="BOLD", fill_color=HEADING_FILL)
-
-
-def _kpi_table(pdf: BoardPaper, rows: Sequence[ReportRow]) -> None:
-    pdf.set_font(FONT, "", 8)
+@contextmanager
+def _table(
+    pdf: BoardPaper,
+    columns: Sequence[str],
+    widths: Sequence[float],
+    *,
+    size: int = 8,
+    line_height: float = 4.2,
+) -> Iterator[Table]:
+    """A table in the paper's style, its heading row written and repeated on every page it runs onto."""
+    pdf.set_font(FONT, "", size)
     with pdf.table(
-        col_widths=KPI_WIDTHS,
-        headings_style=_headings(),
-        line_height=4.2,
+        col_widths=widths,
+        headings_style=FontFace(emphasis="BOLD", fill_color=HEADING_FILL),
+        line_height=line_height,
         text_align="LEFT",
         repeat_headings=1,
         padding=1.2,
     ) as table:
         heading = table.row()
-        for column in KPI_COLUMNS:
+        for column in columns:
             heading.cell(column)
+        yield table
+
+
+def _readings_table(
+    pdf: BoardPaper,
+    rows: Sequence[ReportRow],
+    *,
+    columns: Sequence[str],
+    widths: Sequence[float],
+    care_group: bool = False,
+    commentary: bool = False,
+) -> None:
+    """KPIs with their latest figure, target and icons; optionally their care group first and
+    their commentary last."""
+    with _table(pdf, columns, widths) as table:
         for row in rows:
             period, value = _latest(row)
             line = table.row()
+            if care_group:
+                group = row.contract.care_group
+                line.cell(group.name if group else "No care group")
             line.cell(row.contract.reference)
             line.cell(row.contract.provider.organisation.name)
             line.cell(f"{row.kpi.code} {row.kpi.name}")
             line.cell(period)
             line.cell(value)
             line.cell(_target(row))
-            for text, style in (_variation(row), _assurance(row)):
+            for text, style in _icon_cells(row):
                 line.cell(text, style=style)
-            line.cell(row.commentary.text if row.commentary else "")
-
-
-def _exceptions_table(pdf: BoardPaper, rows: Sequence[ReportRow]) -> None:
-    pdf.set_font(FONT, "", 8)
-    with pdf.table(
-        col_widths=EXCEPTION_WIDTHS,
-        headings_style=_headings(),
-        line_height=4.2,
-        text_align="LEFT",
-        repeat_headings=1,
-        padding=1.2,
-    ) as table:
-        heading = table.row()
-        for column in EXCEPTION_COLUMNS:
-            heading.cell(column)
-        for row in rows:
-            period, value = _latest(row)
-            line = table.row()
-            group = row.contract.care_group
-            line.cell(group.name if group else "No care group")
-            line.cell(row.contract.reference)
-            line.cell(row.contract.provider.organisation.name)
-            line.cell(f"{row.kpi.code} {row.kpi.name}")
-            line.cell(period)
-            line.cell(value)
-            line.cell(_target(row))
-            for text, style in (_variation(row), _assurance(row)):
-                line.cell(text, style=style)
+            if commentary:
+                line.cell(row.commentary.text if row.commentary else "")
 
 
 def _cover(pdf: BoardPaper, content: ReportContent, *, today: dt.date) -> None:
@@ -250,14 +252,18 @@ def _cover(pdf: BoardPaper, content: ReportContent, *, today: dt.date) -> None:
         pdf.paragraph(report.introduction, size=11)
 
 
+def _tallies(
+    counts: Sequence[Tally], badge: Callable[[str | None], Badge], short: dict[str, str]
+) -> list[tuple[str, FontFace, str, int]]:
+    """Each icon's cell, meaning and number of KPIs ("none": no icon yet)."""
+    return [
+        (*icon_cell(badge(None if t.key == "none" else t.key), short[t.key]), t.label, t.count)
+        for t in counts
+    ]
+
+
 def _tally_table(pdf: BoardPaper, title: str, tallies: Sequence[tuple[str, FontFace, str, int]]) -> None:
-    pdf.set_font(FONT, "", 9)
-    with pdf.table(
-        col_widths=(40, 180, 20), headings_style=_headings(), line_height=4.8, text_align="LEFT", padding=1.2
-    ) as table:
-        heading = table.row()
-        for column in (title, "Meaning", "KPIs"):
-            heading.cell(column)
+    with _table(pdf, (title, "Meaning", "KPIs"), (40, 180, 20), size=9, line_height=4.8) as table:
         for text, style, meaning, count in tallies:
             line = table.row()
             line.cell(text, style=style)
@@ -275,38 +281,12 @@ def _summary(pdf: BoardPaper, content: ReportContent) -> None:
         f"{'is an exception' if len(exceptions) == 1 else 'are exceptions'}: a special cause of concern, "
         "or a target the service is expected to fail consistently."
     )
-    variation = [
-        (
-            *icon_cell(variation_badge(None if t.key == "none" else t.key), SHORT_VARIATION[t.key]),
-            t.label,
-            t.count,
-        )
-        for t in content.variation_counts
-    ]
-    _tally_table(pdf, "Variation", variation)
+    _tally_table(pdf, "Variation", _tallies(content.variation_counts, variation_badge, SHORT_VARIATION))
     pdf.ln(4)
-    assurance = [
-        (
-            *icon_cell(assurance_badge(None if t.key == "none" else t.key), SHORT_ASSURANCE[t.key]),
-            t.label,
-            t.count,
-        )
-        for t in content.assurance_counts
-    ]
-    _tally_table(pdf, "Assurance", assurance)
+    _tally_table(pdf, "Assurance", _tallies(content.assurance_counts, assurance_badge, SHORT_ASSURANCE))
     pdf.ln(6)
     pdf.heading("Evaluation of the partnership", size=13)
-    pdf.set_font(FONT, "", 9)
-    with pdf.table(
-        col_widths=(75, 25, 25, 70, 20, 35),
-        headings_style=_headings(),
-        line_height=4.8,
-        text_align="LEFT",
-        padding=1.2,
-    ) as table:
-        heading = table.row()
-        for column in ("Measure", "Latest year", "Value", "Change", "Better or worse", "Which way is better"):
-            heading.cell(column)
+    with _table(pdf, EVALUATION_COLUMNS, EVALUATION_WIDTHS, size=9, line_height=4.8) as table:
         for spec, latest, change in content.latest_measures:
             line = table.row()
             line.cell(spec.label)
@@ -318,7 +298,7 @@ def _summary(pdf: BoardPaper, content: ReportContent) -> None:
     pdf.ln(6)
     pdf.heading("Exceptions", size=13)
     if exceptions:
-        _exceptions_table(pdf, exceptions)
+        _readings_table(pdf, exceptions, columns=EXCEPTION_COLUMNS, widths=EXCEPTION_WIDTHS, care_group=True)
     else:
         pdf.paragraph("No KPI is an exception.")
 
@@ -333,7 +313,7 @@ def _section(pdf: BoardPaper, section: Section) -> None:
     if section.commentary is not None:
         pdf.paragraph(section.commentary.text)
     pdf.ln(2)
-    _kpi_table(pdf, section.rows)
+    _readings_table(pdf, section.rows, columns=KPI_COLUMNS, widths=KPI_WIDTHS, commentary=True)
 
 
 def _exception_charts(pdf: BoardPaper, rows: Sequence[ReportRow]) -> None:
@@ -347,10 +327,7 @@ def _exception_charts(pdf: BoardPaper, rows: Sequence[ReportRow]) -> None:
     )
     for index, row in enumerate(rows):
         kpi, reading = row.kpi, row.reading
-        badges = [
-            charts.variation_badge(reading.variation),
-            charts.assurance_badge(reading.assurance, reason=no_assurance_reason(reading)),
-        ]
+        badges = list(reading_badges(reading))
         title = f"{kpi.code} {kpi.name} ({kpi.contract.reference})"
         png = chart_render.render(
             chart_table(row.series), fmt="png", title=title, unit=kpi.unit, badges=badges

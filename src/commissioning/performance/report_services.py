@@ -29,13 +29,14 @@ from commissioning.governance.rules import financial_year_label, financial_year_
 from commissioning.partners.models import CareGroup, Partnership
 from commissioning.partners.permissions import require_permission
 from commissioning.performance import evaluation
+from commissioning.performance.audited import delete, store
 from commissioning.performance.models import (
     EvaluationValue,
     PerformanceReport,
     ReportCommentary,
     ReportStatus,
 )
-from commissioning.performance.report_selectors import report_kpis
+from commissioning.performance.report_selectors import commentary_on, report_kpis
 
 MAX_TITLE = 200
 MAX_SOURCE = 255
@@ -100,6 +101,35 @@ def _check_report(
     return errors
 
 
+def _report_fields(
+    *,
+    partnership: Partnership,
+    title: Any,
+    board: Board | None,
+    meeting: Meeting | None,
+    period_end: Any,
+    introduction: Any,
+) -> dict[str, Any]:
+    """A report's details, tidied, once every one is acceptable (else all the refusals at once)."""
+    errors = _check_report(
+        partnership=partnership,
+        title=title,
+        board=board,
+        meeting=meeting,
+        period_end=period_end,
+        today=timezone.localdate(),
+    )
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "title": _text(title),
+        "board": board,
+        "meeting": meeting,
+        "period_end": period_end,
+        "introduction": _text(introduction),
+    }
+
+
 @transaction.atomic
 def create_report(
     *,
@@ -113,25 +143,15 @@ def create_report(
 ) -> PerformanceReport:
     """A draft report for a board, as at a period end."""
     require_permission(actor, Permission.MANAGE_PERFORMANCE, partnership=partnership)
-    errors = _check_report(
+    fields = _report_fields(
         partnership=partnership,
         title=title,
         board=board,
         meeting=meeting,
         period_end=period_end,
-        today=timezone.localdate(),
+        introduction=introduction,
     )
-    if errors:
-        raise ValidationError(errors)
-    report = PerformanceReport.objects.create(
-        partnership=partnership,
-        title=_text(title),
-        board=board,
-        meeting=meeting,
-        period_end=period_end,
-        introduction=_text(introduction),
-        created_by=actor,
-    )
+    report = PerformanceReport.objects.create(partnership=partnership, created_by=actor, **fields)
     _auditor(actor, partnership.pk).created(
         report, summary=f"Drafted the performance report “{report.title}”"
     )
@@ -154,22 +174,17 @@ def update_report(
     require_permission(actor, Permission.MANAGE_PERFORMANCE, partnership=partnership)
     report = PerformanceReport.objects.select_for_update().get(pk=report.pk)
     _not_issued(report, "change it")
-    errors = _check_report(
+    fields = _report_fields(
         partnership=partnership,
         title=title,
         board=board,
         meeting=meeting,
         period_end=period_end,
-        today=timezone.localdate(),
+        introduction=introduction,
     )
-    if errors:
-        raise ValidationError(errors)
     before = snapshot(report)
-    report.title = _text(title)
-    report.board = board
-    report.meeting = meeting
-    report.period_end = period_end
-    report.introduction = _text(introduction)
+    for name, value in fields.items():
+        setattr(report, name, value)
     report.save()
     _auditor(actor, partnership.pk).updated(
         report, before, summary=f"Changed the performance report “{report.title}”"
@@ -202,38 +217,22 @@ def write_commentary(
         raise ValidationError(
             {"text": f"Commentary has at most {MAX_TEXT:,} characters; this has {len(words):,}."}
         )
-    notes = ReportCommentary.objects.filter(report=report)
-    if kpi is not None:
-        notes = notes.filter(kpi=kpi)
-    else:
-        notes = notes.filter(kpi__isnull=True, care_group=care_group)
-    existing = notes.first()
+    existing = commentary_on(report, kpi=kpi, care_group=care_group)
     auditor = _auditor(actor, partnership.pk)
     about = f"KPI {kpi.code}" if kpi is not None else f"{care_group.name if care_group else ''}"
     if not words:
         if existing is not None:
-            before = snapshot(existing)
-            auditor.deleted(
-                existing, before, summary=f"Removed the commentary on {about} in “{report.title}”"
-            )
-            existing.delete()
+            delete(auditor, existing, f"Removed the commentary on {about} in “{report.title}”")
         return None
-    if existing is None:
-        note = ReportCommentary.objects.create(
-            report=report,
-            kpi=kpi,
-            care_group=None if kpi is not None else care_group,
-            text=words,
-            written_by=actor,
-        )
-        auditor.created(note, summary=f"Wrote the commentary on {about} in “{report.title}”")
-        return note
-    before = snapshot(existing)
-    existing.text = words
-    existing.written_by = actor
-    existing.save()
-    auditor.updated(existing, before, summary=f"Rewrote the commentary on {about} in “{report.title}”")
-    return existing
+    return store(
+        auditor,
+        ReportCommentary,
+        existing,
+        new={"report": report, "kpi": kpi, "care_group": None if kpi is not None else care_group},
+        fields={"text": words, "written_by": actor},
+        created=f"Wrote the commentary on {about} in “{report.title}”",
+        updated=f"Rewrote the commentary on {about} in “{report.title}”",
+    )
 
 
 @transaction.atomic
@@ -351,26 +350,15 @@ def record_evaluation_value(
     assert spec is not None and number is not None
     auditor = _auditor(actor, partnership.pk)
     year = financial_year_label(financial_year)
-    if existing is None:
-        row = EvaluationValue.objects.create(
-            partnership=partnership,
-            measure=measure,
-            financial_year=financial_year,
-            value=number,
-            sample_size=sample_size,
-            source=words,
-            recorded_by=actor,
-        )
-        auditor.created(row, summary=f"Recorded {spec.label.lower()} for {year}")
-        return row
-    before = snapshot(existing)
-    existing.value = number
-    existing.sample_size = sample_size
-    existing.source = words
-    existing.recorded_by = actor
-    existing.save()
-    auditor.updated(existing, before, summary=f"Corrected {spec.label.lower()} for {year}")
-    return existing
+    return store(
+        auditor,
+        EvaluationValue,
+        existing,
+        new={"partnership": partnership, "measure": measure, "financial_year": financial_year},
+        fields={"value": number, "sample_size": sample_size, "source": words, "recorded_by": actor},
+        created=f"Recorded {spec.label.lower()} for {year}",
+        updated=f"Corrected {spec.label.lower()} for {year}",
+    )
 
 
 @transaction.atomic
@@ -398,21 +386,14 @@ def freeze_evaluation(*, actor: User, partnership: Partnership) -> list[Evaluati
         value = result.value.quantize(STORED_PLACES)
         source = f"Computed on {long_date(today)}: {result.basis}"[:MAX_SOURCE]
         what = f"{evaluation.measure(key).label.lower()} for {financial_year_label(year)}"
-        row = existing.get(key)
-        if row is None:
-            row = EvaluationValue.objects.create(
-                partnership=partnership,
-                measure=key,
-                financial_year=year,
-                value=value,
-                source=source,
-                recorded_by=actor,
-            )
-            auditor.created(row, summary=f"Froze {what}")
-        else:
-            before = snapshot(row)
-            row.value, row.source, row.sample_size, row.recorded_by = value, source, None, actor
-            row.save()
-            auditor.updated(row, before, summary=f"Froze {what} again")
+        row = store(
+            auditor,
+            EvaluationValue,
+            existing.get(key),
+            new={"partnership": partnership, "measure": key, "financial_year": year},
+            fields={"value": value, "source": source, "sample_size": None, "recorded_by": actor},
+            created=f"Froze {what}",
+            updated=f"Froze {what} again",
+        )
         stored.append(row)
     return stored

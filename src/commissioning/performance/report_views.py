@@ -29,7 +29,7 @@ from commissioning.governance.rules import financial_year_label, financial_year_
 from commissioning.partners.decorators import partnership_view
 from commissioning.performance import evaluation, report_services
 from commissioning.performance import report_selectors as selectors
-from commissioning.performance.charts import assurance_badge, variation_badge
+from commissioning.performance.kpi_selectors import READING_HEADERS, reading_cells
 from commissioning.performance.report_forms import (
     CommentaryForm,
     ConfirmForm,
@@ -37,7 +37,6 @@ from commissioning.performance.report_forms import (
     ReportForm,
 )
 from commissioning.performance.series import reading, series_for
-from commissioning.performance.templatetags.spc_icons import no_assurance_reason
 
 NAV = {"nav_stage": "performance"}
 PDF = "application/pdf"
@@ -49,13 +48,7 @@ ROW_HEADERS = (
     "Provider",
     "KPI code",
     "KPI",
-    "Latest period",
-    "Latest value",
-    "Unit",
-    "Target",
-    "Which way is better",
-    "Variation",
-    "Assurance",
+    *READING_HEADERS,
     "Exception",
     "Commentary",
 )
@@ -198,7 +191,7 @@ def _export_rows(content: selectors.ReportContent) -> list[tuple[Any, ...]]:
     rows = []
     for section in content.sections:
         for row in section.rows:
-            spc_reading, kpi = row.reading, row.kpi
+            kpi = row.kpi
             rows.append(
                 (
                     section.name,
@@ -207,13 +200,7 @@ def _export_rows(content: selectors.ReportContent) -> list[tuple[Any, ...]]:
                     kpi.contract.provider.organisation.name,
                     kpi.code,
                     kpi.name,
-                    spc_reading.latest_period.label if spc_reading.latest_period else "",
-                    spc_reading.latest_value,
-                    kpi.unit,
-                    kpi.target,
-                    kpi.get_polarity_display(),
-                    variation_badge(spc_reading.variation).label,
-                    assurance_badge(spc_reading.assurance, reason=no_assurance_reason(spc_reading)).label,
+                    *reading_cells(row.reading),
                     "Yes" if row.is_exception else "",
                     row.commentary.text if row.commentary else "",
                 )
@@ -274,13 +261,35 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _commentary_page(
-    request: HttpRequest, report: Any, *, form: CommentaryForm, subject: str, **extra: Any
+def _commentary(
+    request: HttpRequest,
+    report: Any,
+    *,
+    on: dict[str, Any],
+    name: str,
+    subject: str,
+    anchor: str,
+    **extra: Any,
 ) -> HttpResponse:
+    """The commentary on one KPI or one care group (``on``): saved, or removed when left blank, then
+    back to its place in the report."""
+    existing = selectors.commentary_on(report, **on)
+    form = CommentaryForm(request.POST or None, initial={"text": existing.text if existing else ""})
+    saved = submit(
+        request,
+        form,
+        lambda data: report_services.write_commentary(
+            actor=_actor(request), report=report, text=data["text"], **on
+        ),
+    )
+    back = _report_url(report, anchor)
+    if request.method == "POST" and not form.errors:
+        messages.success(request, f"The commentary on {name} is {'saved' if saved else 'removed'}.")
+        return redirect(back)
     return _page(
         request,
         "performance/report_commentary.html",
-        {"report": report, "form": form, "subject": subject, **extra},
+        {"report": report, "form": form, "subject": subject, "back": back, **on, **extra},
         status=400 if form.is_bound else 200,
     )
 
@@ -289,27 +298,14 @@ def _commentary_page(
 def report_kpi_commentary(request: HttpRequest, pk: int, kpi_pk: int) -> HttpResponse:
     report = _report(request, pk)
     kpi = found_or_404(lambda: selectors.report_kpis(report).get(pk=kpi_pk))
-    existing = selectors.commentary_on(report, kpi=kpi)
-    form = CommentaryForm(request.POST or None, initial={"text": existing.text if existing else ""})
-    saved = submit(
-        request,
-        form,
-        lambda data: report_services.write_commentary(
-            actor=_actor(request), report=report, kpi=kpi, text=data["text"]
-        ),
-    )
-    if request.method == "POST" and not form.errors:
-        messages.success(request, f"The commentary on {kpi.code} is {'saved' if saved else 'removed'}.")
-        return redirect(_report_url(report, f"kpi-{kpi.pk}"))
-    spc_reading = reading(series_for([kpi], until=report.period_end)[kpi.pk])
-    return _commentary_page(
+    return _commentary(
         request,
         report,
-        form=form,
+        on={"kpi": kpi},
+        name=kpi.code,
         subject=f"{kpi.contract.reference} {kpi.code} {kpi.name}",
-        kpi=kpi,
-        reading=spc_reading,
-        back=_report_url(report, f"kpi-{kpi.pk}"),
+        anchor=f"kpi-{kpi.pk}",
+        reading=reading(series_for([kpi], until=report.period_end)[kpi.pk]),
     )
 
 
@@ -318,28 +314,13 @@ def report_group_commentary(request: HttpRequest, pk: int, group_pk: int) -> Htt
     report = _report(request, pk)
     partnership = request.partnership  # type: ignore[attr-defined]
     group = found_or_404(selectors.care_group_in, partnership, group_pk)
-    existing = selectors.commentary_on(report, care_group=group)
-    form = CommentaryForm(request.POST or None, initial={"text": existing.text if existing else ""})
-    saved = submit(
-        request,
-        form,
-        lambda data: report_services.write_commentary(
-            actor=_actor(request),
-            report=report,
-            care_group=group,
-            text=data["text"],
-        ),
-    )
-    if request.method == "POST" and not form.errors:
-        messages.success(request, f"The commentary on {group.name} is {'saved' if saved else 'removed'}.")
-        return redirect(_report_url(report, f"group-{group.pk}"))
-    return _commentary_page(
+    return _commentary(
         request,
         report,
-        form=form,
+        on={"care_group": group},
+        name=group.name,
         subject=group.name,
-        care_group=group,
-        back=_report_url(report, f"group-{group.pk}"),
+        anchor=f"group-{group.pk}",
     )
 
 

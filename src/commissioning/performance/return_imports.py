@@ -35,13 +35,15 @@ from commissioning.core.permissions import Permission
 from commissioning.partners.models import Partnership
 from commissioning.partners.permissions import require_permission
 from commissioning.performance import return_selectors
-from commissioning.performance.models import KpiReturn, ReturnImport, ReturnRevision, ReturnStatus
+from commissioning.performance.models import KpiReturn, ReturnImport, ReturnRevision
 from commissioning.performance.returns import (
+    RESUBMITTED_FIELDS,
     _after_returns_saved,
     correction_problems,
     parse_value,
     period_problem,
     plain,
+    resubmit,
 )
 from commissioning.performance.schedule import Period
 
@@ -267,30 +269,11 @@ def import_returns(
                 continue
             current = row.existing
             before = snapshot(current)
-            current.value = row.value
-            current.commentary = row.commentary
-            current.version += 1
-            current.status = ReturnStatus.SUBMITTED
-            current.reviewed_by = None
-            current.reviewed_at = None
-            current.submitted_by = actor
-            current.submitted_at = now
+            resubmit(current, value=row.value, commentary=row.commentary, actor=actor, at=now)
             current.source_import = record
             corrected.append((current, before))
         KpiReturn.objects.bulk_update(
-            [r for r, _ in corrected],
-            [
-                "value",
-                "commentary",
-                "version",
-                "status",
-                "reviewed_by",
-                "reviewed_at",
-                "submitted_by",
-                "submitted_at",
-                "source_import",
-            ],
-            batch_size=500,
+            [r for r, _ in corrected], [*RESUBMITTED_FIELDS, "source_import"], batch_size=500
         )
         reasons = {row.existing.pk: row.reason for row in checked if row.existing is not None}
         revisions = [

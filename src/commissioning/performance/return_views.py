@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from commissioning.contracts.upload_views import Upload, UploadForm
+from commissioning.contracts.upload_views import ERRORS_SHOWN, Upload, UploadForm
 from commissioning.core.audit import history_for
 from commissioning.core.errors import NotPermitted
 from commissioning.core.exports import EXPORT_FORMATS, table_response
@@ -44,7 +44,6 @@ from commissioning.performance.scope import may_submit_for, sees_all_contracts
 
 NAV = {"nav_stage": "performance"}
 PAGE_SIZE = 100
-ERRORS_SHOWN = 200
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 STATUS_FILTERS: dict[str, frozenset[str] | None] = {
     "outstanding": selectors.OUTSTANDING,
@@ -71,6 +70,15 @@ def _page_number(request: HttpRequest) -> Any:
     return request.GET.get("page")
 
 
+def _chosen(form: ScheduleFilterForm) -> dict[str, int | None]:
+    """The provider and contract the filters chose, as the schedule selectors take them."""
+    provider, contract = form.choice("provider"), form.choice("contract")
+    return {
+        "provider_id": provider.pk if provider else None,
+        "contract_id": contract.pk if contract else None,
+    }
+
+
 @partnership_view(Permission.VIEW_PARTNERSHIP)
 def home(request: HttpRequest) -> HttpResponse:
     """The returns the user owes or oversees: due and late first, with a Submit link for each."""
@@ -83,14 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not sees_all:
         del form.fields["provider"]
     status = form.choice("status") or "outstanding"
-    provider, contract = form.choice("provider"), form.choice("contract")
-    rows = selectors.schedule(
-        user,
-        partnership,
-        today=today,
-        provider_id=provider.pk if provider else None,
-        contract_id=contract.pk if contract else None,
-    )
+    rows = selectors.schedule(user, partnership, today=today, **_chosen(form))
     counts = {name: sum(row.status == name for row in rows) for name in selectors.STATUS_LABELS}
     wanted = STATUS_FILTERS.get(status, selectors.OUTSTANDING)
     if wanted is not None:
@@ -369,14 +370,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
     form = ScheduleFilterForm(
         request.GET or None, providers=providers, contracts=contracts, with_status=False
     )
-    provider, contract = form.choice("provider"), form.choice("contract")
-    rows = selectors.overdue(
-        user,
-        partnership,
-        today=today,
-        provider_id=provider.pk if provider else None,
-        contract_id=contract.pk if contract else None,
-    )
+    rows = selectors.overdue(user, partnership, today=today, **_chosen(form))
     fmt = _format(request)
     if fmt:
         return table_response(

@@ -254,6 +254,31 @@ def correction_problems(
     return errors
 
 
+RESUBMITTED_FIELDS = (
+    "value",
+    "commentary",
+    "version",
+    "status",
+    "reviewed_by",
+    "reviewed_at",
+    "submitted_by",
+    "submitted_at",
+)
+"""What ``resubmit`` changes."""
+
+
+def resubmit(kpi_return: KpiReturn, *, value: Decimal, commentary: str, actor: User, at: dt.datetime) -> None:
+    """Put a corrected figure on a return, unsaved: its next version, submitted again and unreviewed."""
+    kpi_return.value = value
+    kpi_return.commentary = commentary
+    kpi_return.version += 1
+    kpi_return.status = ReturnStatus.SUBMITTED
+    kpi_return.reviewed_by = None
+    kpi_return.reviewed_at = None
+    kpi_return.submitted_by = actor
+    kpi_return.submitted_at = at
+
+
 @transaction.atomic
 def correct_return(
     *, actor: User, kpi_return: KpiReturn, value: Any, commentary: str, reason: str
@@ -278,14 +303,7 @@ def correct_return(
     before = snapshot(current)
     earlier = current.value
     now = timezone.now()
-    current.value = number
-    current.commentary = commentary
-    current.version += 1
-    current.status = ReturnStatus.SUBMITTED
-    current.reviewed_by = None
-    current.reviewed_at = None
-    current.submitted_by = actor
-    current.submitted_at = now
+    resubmit(current, value=number, commentary=commentary, actor=actor, at=now)
     current.save()
     revision = ReturnRevision.objects.create(
         kpi_return=current,

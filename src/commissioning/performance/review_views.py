@@ -8,6 +8,7 @@ reviews, read-only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -84,16 +85,46 @@ def _form_page(
     )
 
 
-def _day(value: Any) -> str:
-    return long_date(value) if value else ""
-
-
 def _detail_url(slug: str, pk: int, anchor: str = "") -> str:
     return reverse("reviews:detail", args=[slug, pk]) + (f"#{anchor}" if anchor else "")
 
 
 def _can_see(request: HttpRequest) -> None:
     selectors.require_may_see_reviews(request.user, request.partnership)  # type: ignore[attr-defined]
+
+
+def _actor(request: HttpRequest) -> Any:
+    """The signed-in person (``partnership_view`` has checked their membership)."""
+    return request.user
+
+
+def _review(request: HttpRequest, pk: int) -> Any:
+    return found_or_404(selectors.review_in, request.partnership, pk)  # type: ignore[attr-defined]
+
+
+def _change_review(
+    request: HttpRequest,
+    review: Any,
+    form: Any,
+    write: Callable[[dict[str, Any]], Any],
+    *,
+    said: Callable[[Any], str],
+    title: str,
+    submit_label: str,
+    anchor: str = "",
+    next_url: str = "",
+    **extra: Any,
+) -> HttpResponse:
+    """A form that changes one review: once written, say what was done and go back to the review
+    (at ``anchor``), or on to ``next_url``; otherwise the form again, cancelling to the same place."""
+    back = _detail_url(request.partnership.slug, review.pk, anchor)  # type: ignore[attr-defined]
+    saved = submit(request, form, write)
+    if saved is not None:
+        messages.success(request, said(saved))
+        return redirect(next_url or back)
+    return _form_page(
+        request, title=title, form=form, cancel_url=back, submit_label=submit_label, review=review, **extra
+    )
 
 
 # The list --------------------------------------------------------------------------------
@@ -204,7 +235,7 @@ def review_new(request: HttpRequest) -> HttpResponse:
     if kpi is not None:
         initial |= {"trigger_kpi": kpi.pk, "title": f"{chosen.reference}: {kpi.code} {kpi.name}"[:200]}
     form = ReviewForm(request.POST or None, contracts=contracts, kpis=kpis, initial=initial)
-    review = submit(request, form, lambda data: reviews.open_review(actor=request.user, **data))  # type: ignore[arg-type]
+    review = submit(request, form, lambda data: reviews.open_review(actor=_actor(request), **data))
     if review is not None:
         messages.success(request, f"Review opened: {review.title}.")
         return redirect("reviews:detail", partnership.slug, review.pk)
@@ -221,7 +252,7 @@ def review_new(request: HttpRequest) -> HttpResponse:
 @partnership_view(Permission.MANAGE_PERFORMANCE)
 def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
-    review = found_or_404(selectors.review_in, partnership, pk)
+    review = _review(request, pk)
     form = ReviewForm(
         request.POST or None,
         contracts=selectors.contracts_for_review(partnership),
@@ -234,28 +265,20 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "trigger_kpi": review.trigger_kpi_id,
         },
     )
-    saved = submit(
+    return _change_review(
         request,
+        review,
         form,
-        lambda data: reviews.update_review(actor=request.user, review=review, **data),  # type: ignore[arg-type]
-    )
-    if saved is not None:
-        messages.success(request, "Review saved.")
-        return redirect("reviews:detail", partnership.slug, pk)
-    return _form_page(
-        request,
+        lambda data: reviews.update_review(actor=_actor(request), review=review, **data),
+        said=lambda saved: "Review saved.",
         title=f"Change the review of {review.contract.reference}",
-        form=form,
-        cancel_url=_detail_url(partnership.slug, pk),
         submit_label="Save review",
-        review=review,
     )
 
 
 @partnership_view(Permission.MANAGE_PERFORMANCE)
 def review_hold(request: HttpRequest, pk: int) -> HttpResponse:
-    partnership = request.partnership  # type: ignore[attr-defined]
-    review = found_or_404(selectors.review_in, partnership, pk)
+    review = _review(request, pk)
     initial = {
         "held_on": review.held_on or review.scheduled_for,
         "attendees": review.attendees,
@@ -263,28 +286,25 @@ def review_hold(request: HttpRequest, pk: int) -> HttpResponse:
         "overall_rating": review.overall_rating,
     }
     form = HoldForm(request.POST or None, initial=initial)
-    saved = submit(request, form, lambda data: reviews.hold_review(actor=request.user, review=review, **data))  # type: ignore[arg-type]
-    if saved is not None:
-        messages.success(
-            request, f"Review recorded as held on {long_date(saved.held_on or form.cleaned_data['held_on'])}."
-        )
-        return redirect("reviews:detail", partnership.slug, pk)
-    return _form_page(
+    return _change_review(
         request,
+        review,
+        form,
+        lambda data: reviews.hold_review(actor=_actor(request), review=review, **data),
+        said=lambda saved: (
+            f"Review recorded as held on {long_date(saved.held_on or form.cleaned_data['held_on'])}."
+        ),
         title=f"Record the review meeting: {review.title}",
-        form=form,
-        cancel_url=_detail_url(partnership.slug, pk),
         submit_label="Save meeting record",
-        review=review,
     )
 
 
 @partnership_view(Permission.MANAGE_PERFORMANCE)
 def review_close(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
-    review = found_or_404(selectors.review_in, partnership, pk)
+    review = _review(request, pk)
     form = CloseForm(request.POST if request.method == "POST" else None)
-    closed = submit(request, form, lambda data: reviews.close_review(actor=request.user, review=review))  # type: ignore[arg-type]
+    closed = submit(request, form, lambda data: reviews.close_review(actor=_actor(request), review=review))
     if closed is not None:
         messages.success(request, f"Review closed: {closed.title}.")
         return redirect("reviews:detail", partnership.slug, pk)
@@ -307,30 +327,24 @@ def review_close(request: HttpRequest, pk: int) -> HttpResponse:
 @partnership_view(Permission.MANAGE_PERFORMANCE)
 def finding_new(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
-    review = found_or_404(selectors.review_in, partnership, pk)
+    review = _review(request, pk)
     form = FindingForm(request.POST or None, kpis=selectors.kpis_of(review.contract, partnership))
-    finding = submit(
+    return _change_review(
         request,
+        review,
         form,
-        lambda data: reviews.add_finding(actor=request.user, review=review, **data),  # type: ignore[arg-type]
-    )
-    if finding is not None:
-        messages.success(request, f"Finding added: {finding.area}.")
-        return redirect(_detail_url(partnership.slug, pk, "findings"))
-    return _form_page(
-        request,
+        lambda data: reviews.add_finding(actor=_actor(request), review=review, **data),
+        said=lambda finding: f"Finding added: {finding.area}.",
         title=f"Add a finding: {review.title}",
-        form=form,
-        cancel_url=_detail_url(partnership.slug, pk, "findings"),
         submit_label="Add finding",
-        review=review,
+        anchor="findings",
     )
 
 
 @partnership_view(Permission.MANAGE_PERFORMANCE)
 def finding_edit(request: HttpRequest, pk: int, finding_pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
-    review = found_or_404(selectors.review_in, partnership, pk)
+    review = _review(request, pk)
     finding = found_or_404(selectors.finding_in, review, finding_pk)
     form = FindingForm(
         request.POST or None,
@@ -342,21 +356,15 @@ def finding_edit(request: HttpRequest, pk: int, finding_pk: int) -> HttpResponse
             "kpi": finding.kpi_id,
         },
     )
-    saved = submit(
+    return _change_review(
         request,
+        review,
         form,
-        lambda data: reviews.update_finding(actor=request.user, existing=finding, **data),  # type: ignore[arg-type]
-    )
-    if saved is not None:
-        messages.success(request, f"Finding saved: {saved.area}.")
-        return redirect(_detail_url(partnership.slug, pk, "findings"))
-    return _form_page(
-        request,
+        lambda data: reviews.update_finding(actor=_actor(request), existing=finding, **data),
+        said=lambda saved: f"Finding saved: {saved.area}.",
         title=f"Change a finding: {review.title}",
-        form=form,
-        cancel_url=_detail_url(partnership.slug, pk, "findings"),
         submit_label="Save finding",
-        review=review,
+        anchor="findings",
     )
 
 
@@ -366,39 +374,32 @@ def finding_edit(request: HttpRequest, pk: int, finding_pk: int) -> HttpResponse
 @partnership_view(Permission.MANAGE_PERFORMANCE)
 def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
-    review = found_or_404(selectors.review_in, partnership, pk)
-    form = PlanForm(request.POST or None)
-    plan = submit(request, form, lambda data: reviews.create_plan(actor=request.user, review=review, **data))  # type: ignore[arg-type]
-    if plan is not None:
-        messages.success(request, "Remedial plan started; now add its actions.")
-        return redirect("reviews:action_new", partnership.slug, pk)
-    return _form_page(
+    review = _review(request, pk)
+    return _change_review(
         request,
+        review,
+        PlanForm(request.POST or None),
+        lambda data: reviews.create_plan(actor=_actor(request), review=review, **data),
+        said=lambda plan: "Remedial plan started; now add its actions.",
         title=f"Start a remedial plan: {review.title}",
-        form=form,
-        cancel_url=_detail_url(partnership.slug, pk),
         submit_label="Start plan",
-        review=review,
+        next_url=reverse("reviews:action_new", args=[partnership.slug, pk]),
     )
 
 
 @partnership_view(Permission.MANAGE_PERFORMANCE)
 def plan_status(request: HttpRequest, pk: int) -> HttpResponse:
-    partnership = request.partnership  # type: ignore[attr-defined]
-    review = found_or_404(selectors.review_in, partnership, pk)
+    review = _review(request, pk)
     plan = found_or_404(selectors.plan_of, review)
-    form = PlanStatusForm(request.POST or None)
-    saved = submit(request, form, lambda data: reviews.set_plan_status(actor=request.user, plan=plan, **data))  # type: ignore[arg-type]
-    if saved is not None:
-        messages.success(request, f"The remedial plan is now {saved.get_status_display().lower()}.")
-        return redirect(_detail_url(partnership.slug, pk, "plan"))
-    return _form_page(
+    return _change_review(
         request,
+        review,
+        PlanStatusForm(request.POST or None),
+        lambda data: reviews.set_plan_status(actor=_actor(request), plan=plan, **data),
+        said=lambda saved: f"The remedial plan is now {saved.get_status_display().lower()}.",
         title=f"Update the remedial plan: {review.title}",
-        form=form,
-        cancel_url=_detail_url(partnership.slug, pk, "plan"),
         submit_label="Save",
-        review=review,
+        anchor="plan",
         lede=f"The plan is {plan.get_status_display().lower()}.",
     )
 
@@ -406,51 +407,40 @@ def plan_status(request: HttpRequest, pk: int) -> HttpResponse:
 @partnership_view(Permission.MANAGE_PERFORMANCE)
 def action_new(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
-    review = found_or_404(selectors.review_in, partnership, pk)
+    review = _review(request, pk)
     plan = found_or_404(selectors.plan_of, review)
-    form = ActionForm(request.POST or None)
-    action = submit(request, form, lambda data: reviews.add_action(actor=request.user, plan=plan, **data))  # type: ignore[arg-type]
-    if action is not None:
-        messages.success(request, f"Action added, due {long_date(action.due_on)}.")
-        if "another" in request.POST:
-            return redirect("reviews:action_new", partnership.slug, pk)
-        return redirect(_detail_url(partnership.slug, pk, "plan"))
-    return _form_page(
+    another = "another" in request.POST
+    return _change_review(
         request,
+        review,
+        ActionForm(request.POST or None),
+        lambda data: reviews.add_action(actor=_actor(request), plan=plan, **data),
+        said=lambda action: f"Action added, due {long_date(action.due_on)}.",
         title=f"Add an action to the remedial plan: {review.title}",
-        form=form,
-        cancel_url=_detail_url(partnership.slug, pk, "plan"),
         submit_label="Add action",
+        anchor="plan",
+        next_url=reverse("reviews:action_new", args=[partnership.slug, pk]) if another else "",
         another_label="Add action and another",
-        review=review,
     )
 
 
 @partnership_view(Permission.MANAGE_PERFORMANCE)
 def action_complete(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
-    partnership = request.partnership  # type: ignore[attr-defined]
-    review = found_or_404(selectors.review_in, partnership, pk)
+    review = _review(request, pk)
     plan = found_or_404(selectors.plan_of, review)
     action = found_or_404(selectors.action_in, plan, action_pk)
     form = CompleteActionForm(request.POST if request.method == "POST" else None)
-    done = submit(
+    return _change_review(
         request,
+        review,
         form,
-        lambda data: reviews.complete_action(actor=request.user, action=action, **data),  # type: ignore[arg-type]
-    )
-    if done is not None:
-        messages.success(
-            request,
-            f"Action marked complete on {long_date(done.completed_on or form.cleaned_data['completed_on'])}.",
-        )
-        return redirect(_detail_url(partnership.slug, pk, "plan"))
-    return _form_page(
-        request,
+        lambda data: reviews.complete_action(actor=_actor(request), action=action, **data),
+        said=lambda done: (
+            f"Action marked complete on {long_date(done.completed_on or form.cleaned_data['completed_on'])}."
+        ),
         title="Mark an action complete",
-        form=form,
-        cancel_url=_detail_url(partnership.slug, pk, "plan"),
         submit_label="Mark complete",
-        review=review,
+        anchor="plan",
         lede=f"{action.action} (owner: {action.owner}; due {long_date(action.due_on)})",
     )
 
@@ -461,7 +451,7 @@ def action_complete(request: HttpRequest, pk: int, action_pk: int) -> HttpRespon
 @partnership_view(Permission.MANAGE_PERFORMANCE)
 def rules(request: HttpRequest) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
-    escalation.ensure_default_rules(partnership, actor=request.user)  # type: ignore[arg-type]
+    escalation.ensure_default_rules(partnership, actor=_actor(request))
     found = list(selectors.rules_of(partnership))
     return _page(
         request,
@@ -486,7 +476,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
     def save(data: dict[str, Any]) -> Any:
-        return escalation.update_rule(actor=request.user, rule=rule, **data)  # type: ignore[arg-type]
+        return escalation.update_rule(actor=_actor(request), rule=rule, **data)
 
     saved = submit(request, form, save)
     if saved is not None:
@@ -509,10 +499,10 @@ def run(request: HttpRequest) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
     opened = None
     if request.method == "POST":
-        opened = escalation.run_all(partnership=partnership, actor=request.user)  # type: ignore[arg-type]
+        opened = escalation.run_all(partnership=partnership, actor=_actor(request))
     active = [
         (rule, escalation.describe(rule))
-        for rule in escalation.ensure_default_rules(partnership, actor=request.user)  # type: ignore[arg-type]
+        for rule in escalation.ensure_default_rules(partnership, actor=_actor(request))
         if rule.is_active
     ]
     return _page(
@@ -535,7 +525,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
             chosen = form.cleaned_data.get("notification")
             try:
                 count = notifications.mark_read(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=_actor(request),
                     partnership=partnership,
                     ids=[chosen] if chosen else None,
                 )

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from commissioning.contracts.models import Contract, Kpi
@@ -25,6 +25,7 @@ from commissioning.core.dates import long_date
 from commissioning.core.models import AuditEvent, User
 from commissioning.core.permissions import Permission
 from commissioning.partners.permissions import require_permission
+from commissioning.performance.audited import save_changes
 from commissioning.performance.models import (
     EscalationRule,
     Finding,
@@ -59,6 +60,24 @@ def _not_closed(review: Review, doing: str) -> None:
         raise ValidationError(
             {NON_FIELD_ERRORS: f"The review {review.title!r} is closed; you cannot {doing}."}
         )
+
+
+def _lock_open(review: Review, doing: str) -> Review:
+    """The review, locked for the change; a closed one refuses it."""
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    _not_closed(review, doing)
+    return review
+
+
+def _state_changed(actor: User, review: Review, row: Any, before: dict[str, Any], summary: str) -> None:
+    _auditor(actor, review).record(
+        AuditEvent.Action.STATE, row, before=before, after=snapshot(row), summary=summary
+    )
+
+
+def _next_position(rows: QuerySet[Any]) -> int:
+    """The position after the last of ``rows`` (1 for the first)."""
+    return (rows.aggregate(last=Max("position"))["last"] or 0) + 1
 
 
 def _date(value: Any, field: str, what: str, errors: dict[str, str], *, required: bool = True) -> None:
@@ -170,14 +189,15 @@ def update_review(
     )
     if errors:
         raise ValidationError(errors)
-    before = snapshot(review)
-    review.kind = kind
-    review.title = _text(title)
-    review.scheduled_for = scheduled_for
-    review.trigger_kpi = trigger_kpi
-    review.save(update_fields=["kind", "title", "scheduled_for", "trigger_kpi"])
-    _auditor(actor, review).updated(review, before, summary=f"Review {review.title} changed")
-    return review
+    return save_changes(
+        _auditor(actor, review),
+        review,
+        f"Review {_text(title)} changed",
+        kind=kind,
+        title=_text(title),
+        scheduled_for=scheduled_for,
+        trigger_kpi=trigger_kpi,
+    )
 
 
 @transaction.atomic
@@ -195,8 +215,7 @@ def hold_review(
     Held reviews can be recorded again to correct them, until they are closed.
     """
     require_permission(actor, Permission.MANAGE_PERFORMANCE, partnership=review.partnership)
-    review = Review.objects.select_for_update().get(pk=review.pk)
-    _not_closed(review, "record the meeting again")
+    review = _lock_open(review, "record the meeting again")
     errors: dict[str, str] = {}
     _date(held_on, "held_on", "date the review was held", errors)
     if "held_on" not in errors:
@@ -218,17 +237,16 @@ def hold_review(
         errors["overall_rating"] = "Give the review an overall rating: red, amber or green."
     if errors:
         raise ValidationError(errors)
-    before = snapshot(review)
-    review.held_on = held_on
-    review.attendees = _text(attendees)
-    review.summary = _text(summary)
-    review.overall_rating = overall_rating
-    review.status = ReviewStatus.HELD
-    review.save(update_fields=["held_on", "attendees", "summary", "overall_rating", "status"])
-    _auditor(actor, review).updated(
-        review, before, summary=f"Review {review.title} held on {long_date(held_on)}, rated {overall_rating}"
+    return save_changes(
+        _auditor(actor, review),
+        review,
+        f"Review {review.title} held on {long_date(held_on)}, rated {overall_rating}",
+        held_on=held_on,
+        attendees=_text(attendees),
+        summary=_text(summary),
+        overall_rating=overall_rating,
+        status=ReviewStatus.HELD,
     )
-    return review
 
 
 def close_blockers(review: Review) -> list[str]:
@@ -260,13 +278,7 @@ def close_review(*, actor: User, review: Review) -> Review:
     before = snapshot(review)
     review.status = ReviewStatus.CLOSED
     review.save(update_fields=["status"])
-    _auditor(actor, review).record(
-        AuditEvent.Action.STATE,
-        review,
-        before=before,
-        after=snapshot(review),
-        summary=f"Review {review.title} closed",
-    )
+    _state_changed(actor, review, review, before, f"Review {review.title} closed")
     return review
 
 
@@ -296,14 +308,17 @@ def add_finding(
 ) -> Finding:
     """Add a rated finding to a review that is not closed."""
     require_permission(actor, Permission.MANAGE_PERFORMANCE, partnership=review.partnership)
-    review = Review.objects.select_for_update().get(pk=review.pk)
-    _not_closed(review, "add findings")
+    review = _lock_open(review, "add findings")
     errors = _check_finding(review, area=area, finding=finding, rating=rating, kpi=kpi)
     if errors:
         raise ValidationError(errors)
-    last = Finding.objects.filter(review=review).aggregate(last=Max("position"))["last"] or 0
     row = Finding.objects.create(
-        review=review, area=_text(area), finding=_text(finding), rating=rating, kpi=kpi, position=last + 1
+        review=review,
+        area=_text(area),
+        finding=_text(finding),
+        rating=rating,
+        kpi=kpi,
+        position=_next_position(Finding.objects.filter(review=review)),
     )
     _auditor(actor, review).created(row, summary=f"Finding added to {review.title}: {row.area}, {rating}")
     return row
@@ -316,19 +331,19 @@ def update_finding(
     """Correct a finding while its review is not closed."""
     review = existing.review
     require_permission(actor, Permission.MANAGE_PERFORMANCE, partnership=review.partnership)
-    review = Review.objects.select_for_update().get(pk=review.pk)
-    _not_closed(review, "change its findings")
+    review = _lock_open(review, "change its findings")
     errors = _check_finding(review, area=area, finding=finding, rating=rating, kpi=kpi)
     if errors:
         raise ValidationError(errors)
-    before = snapshot(existing)
-    existing.area = _text(area)
-    existing.finding = _text(finding)
-    existing.rating = rating
-    existing.kpi = kpi
-    existing.save(update_fields=["area", "finding", "rating", "kpi"])
-    _auditor(actor, review).updated(existing, before, summary=f"Finding in {review.title} changed")
-    return existing
+    return save_changes(
+        _auditor(actor, review),
+        existing,
+        f"Finding in {review.title} changed",
+        area=_text(area),
+        finding=_text(finding),
+        rating=rating,
+        kpi=kpi,
+    )
 
 
 # Remedial plans --------------------------------------------------------------------------
@@ -338,8 +353,7 @@ def update_finding(
 def create_plan(*, actor: User, review: Review, summary: str, review_by: dt.date) -> RemedialPlan:
     """Start the review's remedial plan (one per review), to be agreed with the provider."""
     require_permission(actor, Permission.MANAGE_PERFORMANCE, partnership=review.partnership)
-    review = Review.objects.select_for_update().get(pk=review.pk)
-    _not_closed(review, "add a remedial plan")
+    review = _lock_open(review, "add a remedial plan")
     errors: dict[str, str] = {}
     if RemedialPlan.objects.filter(review=review).exists():
         errors[NON_FIELD_ERRORS] = "This review already has a remedial plan; add actions to it instead."
@@ -382,14 +396,38 @@ def add_action(
     _ahead(due_on, "due_on", "due date", timezone.localdate(), errors)
     if errors:
         raise ValidationError(errors)
-    last = RemedialAction.objects.filter(plan=plan).aggregate(last=Max("position"))["last"] or 0
     row = RemedialAction.objects.create(
-        plan=plan, action=_text(action), owner=_text(owner), due_on=due_on, position=last + 1
+        plan=plan,
+        action=_text(action),
+        owner=_text(owner),
+        due_on=due_on,
+        position=_next_position(RemedialAction.objects.filter(plan=plan)),
     )
-    Auditor(actor, partnership_id=plan.review.partnership_id).created(
+    _auditor(actor, plan.review).created(
         row, summary=f"Action added to the remedial plan for {plan.review.title}, due {long_date(due_on)}"
     )
     return row
+
+
+def _done_since_plan_began(
+    value: Any,
+    field: str,
+    plan: RemedialPlan,
+    today: dt.date,
+    errors: dict[str, str],
+    *,
+    what: str,
+    future: str,
+    earlier: str,
+) -> None:
+    """The day something was done under a plan: a date, not in the future, not before the plan began."""
+    started = plan.created_at.date()
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        errors[field] = f"The {what} must be a date."
+    elif value > today:
+        errors[field] = f"{future} on a future date ({long_date(value)}); today is {long_date(today)}."
+    elif value < started:
+        errors[field] = f"The plan was started on {long_date(started)}; {earlier} before that."
 
 
 @transaction.atomic
@@ -410,29 +448,23 @@ def complete_action(
         errors[NON_FIELD_ERRORS] = (
             f"The plan is {plan.get_status_display().lower()}; its actions cannot change."
         )
-    if not isinstance(completed_on, dt.date) or isinstance(completed_on, dt.datetime):
-        errors["completed_on"] = "The completion date must be a date."
-    elif completed_on > today:
-        errors["completed_on"] = (
-            f"An action cannot be completed on a future date ({long_date(completed_on)}); "
-            f"today is {long_date(today)}."
-        )
-    elif completed_on < plan.created_at.date():
-        errors["completed_on"] = (
-            f"The plan was started on {long_date(plan.created_at.date())}; "
-            "an action cannot be completed before that."
-        )
+    _done_since_plan_began(
+        completed_on,
+        "completed_on",
+        plan,
+        today,
+        errors,
+        what="completion date",
+        future="An action cannot be completed",
+        earlier="an action cannot be completed",
+    )
     if errors:
         raise ValidationError(errors)
     before = snapshot(action)
     action.completed_on = completed_on
     action.save(update_fields=["completed_on"])
-    Auditor(actor, partnership_id=plan.review.partnership_id).record(
-        AuditEvent.Action.STATE,
-        action,
-        before=before,
-        after=snapshot(action),
-        summary=f"Remedial action completed on {long_date(completed_on)}",
+    _state_changed(
+        actor, plan.review, action, before, f"Remedial action completed on {long_date(completed_on)}"
     )
     return action
 
@@ -469,18 +501,16 @@ def set_plan_status(
             if not actions:
                 errors["status"] = "Add the plan's actions before agreeing it with the provider."
             agreed_on = agreed_on or today
-            if not isinstance(agreed_on, dt.date) or isinstance(agreed_on, dt.datetime):
-                errors["agreed_on"] = "The date agreed must be a date."
-            elif agreed_on > today:
-                errors["agreed_on"] = (
-                    f"A plan cannot be agreed on a future date ({long_date(agreed_on)}); "
-                    f"today is {long_date(today)}."
-                )
-            elif agreed_on < plan.created_at.date():
-                errors["agreed_on"] = (
-                    f"The plan was started on {long_date(plan.created_at.date())}; "
-                    "it cannot have been agreed before that."
-                )
+            _done_since_plan_began(
+                agreed_on,
+                "agreed_on",
+                plan,
+                today,
+                errors,
+                what="date agreed",
+                future="A plan cannot be agreed",
+                earlier="it cannot have been agreed",
+            )
         if status == PlanStatus.COMPLETE:
             open_actions = [row for row in actions if row.completed_on is None]
             if not actions:
@@ -498,11 +528,11 @@ def set_plan_status(
     if status == PlanStatus.AGREED:
         plan.agreed_on = agreed_on
     plan.save(update_fields=["status", "agreed_on"])
-    Auditor(actor, partnership_id=plan.review.partnership_id).record(
-        AuditEvent.Action.STATE,
+    _state_changed(
+        actor,
+        plan.review,
         plan,
-        before=before,
-        after=snapshot(plan),
-        summary=f"Remedial plan for {plan.review.title}: {plan.get_status_display().lower()}",
+        before,
+        f"Remedial plan for {plan.review.title}: {plan.get_status_display().lower()}",
     )
     return plan

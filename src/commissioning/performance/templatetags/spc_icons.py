@@ -14,7 +14,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from commissioning.performance import spc
-from commissioning.performance.charts import Badge, assurance_badge, number, variation_badge, with_unit
+from commissioning.performance.charts import (
+    Badge,
+    assurance_badge,
+    no_assurance_reason,
+    number,
+    variation_badge,
+    with_unit,
+)
 
 register = template.Library()
 
@@ -65,18 +72,6 @@ def _svg(badge: Badge, *, size: int, labelled: bool) -> SafeString:
         svg,
         badge.label,
     )
-
-
-def no_assurance_reason(reading: Any) -> str:
-    """Why a reading has no assurance icon."""
-    kpi = reading.kpi
-    if reading.variation is None:
-        return "No assurance yet: not enough data"
-    if kpi.target is None:
-        return "No assurance: no target is set"
-    if kpi.polarity == "neutral":
-        return "No assurance: the measure has no preferred direction"
-    return "No assurance"
 
 
 @register.simple_tag
