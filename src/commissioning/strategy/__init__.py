@@ -1,0 +1,1 @@
+"""Strategy and the golden thread."""
