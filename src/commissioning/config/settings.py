@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "commissioning.market",
     "commissioning.contracts",
     "commissioning.performance",
+    "commissioning.strategy",
     "commissioning.web",
 ]
 

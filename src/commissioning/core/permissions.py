@@ -65,6 +65,8 @@ class Permission(StrEnum):
     VIEW_PERFORMANCE = "view_performance"
     MANAGE_PERFORMANCE = "manage_performance"
     SUBMIT_RETURNS = "submit_returns"
+    VIEW_STRATEGY = "view_strategy"
+    MANAGE_STRATEGY = "manage_strategy"
 
 
 _READ_ALL = {
@@ -79,6 +81,7 @@ _READ_ALL = {
     Permission.VIEW_MARKET,
     Permission.VIEW_CONTRACTS,
     Permission.VIEW_PERFORMANCE,
+    Permission.VIEW_STRATEGY,
 }
 
 # Placements are about individual people (pseudonymised): only those who buy or pay for care see them.
@@ -98,6 +101,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_CONTRACTS,
             Permission.MANAGE_PLACEMENTS,
             Permission.MANAGE_PERFORMANCE,
+            Permission.MANAGE_STRATEGY,
         }
         | _PLACEMENTS
     ),

@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from commissioning.core.system import system_user
-from commissioning.demo import finance, governance, market, needs, partners, performance
+from commissioning.demo import finance, governance, market, needs, partners, performance, strategy
 
 DEMO_PASSWORD = "demo-password"
 
@@ -24,6 +24,7 @@ LOADERS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("resources", finance.load),
     ("market and contracts", market.load),
     ("performance and quality", performance.load),
+    ("strategy", strategy.load),
 )
 
 

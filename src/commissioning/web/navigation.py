@@ -42,7 +42,11 @@ CYCLE: tuple[Stage, ...] = (
         "strategy",
         "Strategy",
         "What will we do about it, for whom?",
-        (Link("Care groups", "partners:care_groups"),),
+        (
+            Link("Priorities and outcomes", "strategy:home", Permission.VIEW_STRATEGY),
+            Link("Outcome frameworks", "strategy:frameworks", Permission.VIEW_STRATEGY),
+            Link("Care groups", "partners:care_groups"),
+        ),
     ),
     Stage(
         "resources",

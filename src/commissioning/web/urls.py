@@ -22,6 +22,7 @@ urlpatterns = [
     path("p/<slug:slug>/reviews/", include("commissioning.performance.review_urls")),
     path("p/<slug:slug>/decommissioning/", include("commissioning.performance.decommissioning_urls")),
     path("p/<slug:slug>/performance/", include("commissioning.performance.report_urls")),
+    path("p/<slug:slug>/strategy/", include("commissioning.strategy.urls")),
     path("public/<slug:slug>/", include("commissioning.governance.public_urls")),
     path("public/<slug:slug>/", include("commissioning.engagement.public_urls")),
     path("public/<slug:slug>/", include("commissioning.contracts.public_urls")),
