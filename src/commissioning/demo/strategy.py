@@ -12,22 +12,27 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
+from decimal import Decimal
 
+from commissioning.contracts.models import Contract, ContractStatus
 from commissioning.core.audit import Auditor, snapshot
 from commissioning.core.models import AuditEvent, User
 from commissioning.governance.models import Decision, DecisionKind, DecisionState
 from commissioning.needs import presenters
 from commissioning.needs.models import Indicator
 from commissioning.partners.models import Partnership
-from commissioning.strategy import selectors, services
+from commissioning.strategy import selectors, services, strategies
 from commissioning.strategy.framework_templates import framework_templates
 from commissioning.strategy.models import (
+    CommissioningStrategy,
+    ImplicationKind,
     Outcome,
     OutcomeFramework,
     OutcomeIndicator,
     Priority,
     PriorityEvidence,
     PriorityStatus,
+    StrategyHorizon,
 )
 
 PARTNERSHIPS = ("southampton", "nottinghamshire")
@@ -92,10 +97,11 @@ def load(*, actor: User, say: Callable[[str], None], **_: object) -> None:
         adopted = _frameworks(actor, partnership)
         linked = _links(actor, partnership)
         drafted = _priorities(actor, partnership)
-        if adopted or linked or drafted:
+        written = _strategies(actor, partnership) if partnership.slug == "southampton" else 0
+        if adopted or linked or drafted or written:
             say(
                 f"  strategy ({partnership.slug}): {adopted} frameworks, {linked} outcome indicators, "
-                f"{drafted} priorities"
+                f"{drafted} priorities, {written} commissioning strategies"
             )
 
 
@@ -228,3 +234,213 @@ def _strategy_decisions(partnership: Partnership) -> dict[int, Decision]:
         for group in decision.care_groups.all():
             found.setdefault(group.pk, decision)
     return found
+
+
+# Commissioning strategies --------------------------------------------------------------------
+
+# The older people's strategy: objectives in order, each with its gap (what, for whom, where, by
+# when, why, the implication and what it means, transition cost, how success shows).
+OLDER_PEOPLE_OBJECTIVES: tuple[
+    tuple[str, tuple[str, str, str, dt.date, str, str, str, str | None, str]], ...
+] = (
+    (
+        "Keep older people steady on their feet and out of hospital after a fall.",
+        (
+            "A community strength and balance programme with home hazard checks after a first fall.",
+            "People aged 65 and over who have fallen once or are frail",
+            "Bitterne, Thornhill and Woolston, where falls admissions are highest",
+            dt.date(2027, 9, 30),
+            "Falls admissions are above England and rising; most follow an earlier fall nobody acted on.",
+            ImplicationKind.INVEST,
+            "Fund the programme from the Better Care Fund; the ambulance service refers after a call-out.",
+            "180000.00",
+            "Fewer emergency admissions after a fall.",
+        ),
+    ),
+    (
+        "Get more people home, and keep them home, after a stay in hospital.",
+        (
+            "Reablement at home within 48 hours of discharge, seven days a week.",
+            "Older people leaving Southampton General Hospital",
+            "City-wide",
+            dt.date(2027, 3, 31),
+            "Too few people are still at home 91 days after reablement; most wait for a start date.",
+            ImplicationKind.REMODEL,
+            "Remodel the reablement service around discharge; move staff from bed-based intermediate care.",
+            "95000.00",
+            "More people at home 91 days after leaving hospital.",
+        ),
+    ),
+    (
+        "Support carers so they can go on caring, and have a life of their own.",
+        (
+            "Breaks and a named carers' worker for people caring for someone with dementia.",
+            "Unpaid carers of older people, especially carers of people with dementia",
+            "City-wide, through the carers' centre and GP practices",
+            dt.date(2028, 3, 31),
+            "Fewer carers are supported than are caring; carer breakdown drives care home admissions.",
+            ImplicationKind.REDISTRIBUTE,
+            "Move spend from residential respite to flexible breaks at home.",
+            None,
+            "More carers supported, and fewer emergency placements.",
+        ),
+    ),
+    (
+        "Buy fewer care home places by offering care at home first.",
+        (
+            "Extra care housing and night support at home as the alternative to a first care home place.",
+            "Older people assessed as needing long-term support",
+            "Shirley and Portswood",
+            dt.date(2029, 3, 31),
+            "Long-term residential admissions are above England; people say they want to stay at home.",
+            ImplicationKind.DISINVEST,
+            "Reduce block-booked residential beds as extra care opens; renegotiate the framework prices.",
+            "250000.00",
+            "Fewer permanent admissions to care homes per 100,000 people aged 65 and over.",
+        ),
+    ),
+)
+OLDER_PEOPLE_ACTIONS = (
+    (
+        "Agree the falls pathway with the ambulance service and the hospital.",
+        "Head of integrated commissioning, older people",
+        dt.date(2027, 1, 31),
+    ),
+    (
+        "Specify and commission the strength and balance programme.",
+        "Commissioning manager, prevention",
+        dt.date(2027, 6, 30),
+    ),
+    (
+        "Redesign reablement around discharge, with the provider.",
+        "Service manager, reablement",
+        dt.date(2027, 3, 31),
+    ),
+    ("Consult carers on flexible breaks.", "Carers' lead", dt.date(2027, 5, 31)),
+)
+
+
+def _strategies(actor: User, partnership: Partnership) -> int:
+    """A commissioning strategy for each care group with priorities; the older people's one in full."""
+    if CommissioningStrategy.objects.filter(partnership=partnership).exists():
+        return 0
+    priorities = list(
+        Priority.objects.filter(partnership=partnership)
+        .exclude(status=PriorityStatus.RETIRED)
+        .select_related("care_group")
+        .prefetch_related("evidence_links__indicator", "outcomes")
+        .order_by("care_group__position", "title")
+    )
+    by_group: dict[int, list[Priority]] = defaultdict(list)
+    for priority in priorities:
+        by_group[priority.care_group_id].append(priority)
+    written = 0
+    for chosen in by_group.values():
+        group = chosen[0].care_group
+        older = group.name == "Older people"
+        strategy = strategies.create_strategy(
+            actor=actor,
+            partnership=partnership,
+            care_group=group,
+            title=f"{group.name}: joint commissioning strategy"
+            if older
+            else f"{group.name}: three-year plan",
+            horizon=StrategyHorizon.TEN_YEAR if older else StrategyHorizon.THREE_YEAR,
+            starts_on=dt.date(2025, 4, 1) if older else dt.date(2026, 4, 1),
+            ends_on=dt.date(2035, 3, 31) if older else dt.date(2029, 3, 31),
+            purpose=(
+                f"How the council and the ICB jointly commission for {group.name.lower()} in Southampton: "
+                "what we will change, why, and what it means for the services we buy."
+            ),
+            commitments=(
+                "Care at home first; one assessment shared by health and social care; "
+                "money follows the person across the partners."
+            ),
+            legislation="Care Act 2014; Health and Care Act 2022; NICE guidance relevant to the care group.",
+            priorities=chosen,
+        )
+        contract = (
+            Contract.objects.filter(partnership=partnership, care_group=group, status=ContractStatus.ACTIVE)
+            .order_by("reference")
+            .first()
+        )
+        if older:
+            _older_people_schematic(actor, strategy, chosen)
+        else:
+            _schematic_from_priorities(actor, strategy, chosen, contract)
+        indicators = [link.indicator for p in chosen for link in p.evidence_links.all()]
+        for indicator in indicators[:3]:
+            strategies.add_measure(
+                actor=actor,
+                strategy=strategy,
+                measure=f"{indicator.name} in line with England or better",
+                indicator=indicator,
+                target="Statistically similar to England by the end of the plan",
+            )
+        written += 1
+    return written
+
+
+def _older_people_schematic(actor: User, strategy: CommissioningStrategy, chosen: list[Priority]) -> None:
+    objectives = []
+    for n, (text, gap) in enumerate(OLDER_PEOPLE_OBJECTIVES):
+        objective = strategies.add_objective(
+            actor=actor, strategy=strategy, text=text, priority=chosen[n % len(chosen)]
+        )
+        description, for_whom, where, by_when, rationale, kind, implications, cost, success = gap
+        strategies.add_development(
+            actor=actor,
+            objective=objective,
+            description=description,
+            for_whom=for_whom,
+            where=where,
+            by_when=by_when,
+            rationale=rationale,
+            implication=kind,
+            implications=implications,
+            transition_cost=Decimal(cost) if cost else None,
+            success_measure=success,
+        )
+        objectives.append(objective)
+    for n, (action, owner, due_on) in enumerate(OLDER_PEOPLE_ACTIONS):
+        strategies.add_action(
+            actor=actor,
+            strategy=strategy,
+            action=action,
+            owner=owner,
+            due_on=due_on,
+            objective=objectives[min(n, len(objectives) - 1)],
+        )
+
+
+def _schematic_from_priorities(
+    actor: User, strategy: CommissioningStrategy, chosen: list[Priority], contract: Contract | None
+) -> None:
+    for n, priority in enumerate(chosen[:5], start=1):
+        objective = strategies.add_objective(
+            actor=actor, strategy=strategy, text=priority.statement, priority=priority
+        )
+        renegotiate = contract is not None and n == 1
+        strategies.add_development(
+            actor=actor,
+            objective=objective,
+            description=f"Close the gap behind {priority.title[:1].lower()}{priority.title[1:]}.",
+            for_whom=strategy.care_group.name,
+            where="City-wide",
+            by_when=dt.date(2028, 3, 31),
+            rationale=priority.rationale or "The JSNA shows this care group's need is not met.",
+            implication=ImplicationKind.RENEGOTIATE_CONTRACT if renegotiate else ImplicationKind.REMODEL,
+            implications="Renegotiate the outcomes the contract is held to."
+            if renegotiate
+            else "Remodel current provision.",
+            contract=contract if renegotiate else None,
+            success_measure=priority.title,
+        )
+        strategies.add_action(
+            actor=actor,
+            strategy=strategy,
+            action=f"Set out the service change for {priority.title[:1].lower()}{priority.title[1:]}.",
+            owner=priority.owner_post or "Lead commissioner",
+            due_on=dt.date(2027, 3, 31),
+            objective=objective,
+        )

@@ -44,6 +44,7 @@ CYCLE: tuple[Stage, ...] = (
         "What will we do about it, for whom?",
         (
             Link("Priorities and outcomes", "strategy:home", Permission.VIEW_STRATEGY),
+            Link("Commissioning strategies", "strategy:strategies", Permission.VIEW_STRATEGY),
             Link("Outcome frameworks", "strategy:frameworks", Permission.VIEW_STRATEGY),
             Link("Care groups", "partners:care_groups"),
         ),

@@ -1,0 +1,419 @@
+"""Commissioning strategy pages: strategies by care group, each with its schematic, action plan,
+measures of success, live needs analysis and current resources, and their edit pages.
+
+Reads need ``VIEW_STRATEGY``; every write ``MANAGE_STRATEGY``, checked again by the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from commissioning.core.dates import long_date
+from commissioning.core.exports import EXPORT_FORMATS, table_response
+from commissioning.core.forms import submit
+from commissioning.core.lookup import found_or_404
+from commissioning.core.permissions import Permission
+from commissioning.partners.decorators import partnership_view
+from commissioning.strategy import strategies, strategy_selectors
+from commissioning.strategy.models import (
+    CommissioningStrategy,
+    ServiceDevelopment,
+    StrategyAction,
+    StrategyStatus,
+    SuccessMeasure,
+)
+from commissioning.strategy.strategy_forms import (
+    ActionForm,
+    DevelopmentForm,
+    MeasureForm,
+    ObjectiveForm,
+    StrategyForm,
+    SubmitForm,
+)
+
+NAV = {"nav_stage": "strategy"}
+SCHEMATIC_HEADERS = (
+    "Objective",
+    "Strategic objective",
+    "Service development",
+    "For whom",
+    "Where",
+    "By when",
+    "Rationale",
+    "Implication",
+    "What it means",
+    "Transition cost",
+    "How success is measured",
+    "Contract",
+)
+
+
+def _schematic_rows(strategy: CommissioningStrategy) -> list[tuple[Any, ...]]:
+    """One row per service development (one for an objective without any), in the schematic's order."""
+    rows: list[tuple[Any, ...]] = []
+    for objective in strategy.objectives.all():
+        developments = list(objective.developments.all())
+        if not developments:
+            rows.append((objective.position, objective.objective, *([""] * 4), "", "", "", None, "", ""))
+        for d in developments:
+            where = "; ".join(part for part in (d.where, ", ".join(a.name for a in d.areas.all())) if part)
+            rows.append(
+                (
+                    objective.position,
+                    objective.objective,
+                    d.description,
+                    d.for_whom,
+                    where,
+                    d.by_when,
+                    d.rationale,
+                    d.get_implication_display(),
+                    d.implications,
+                    d.transition_cost,
+                    d.success_measure,
+                    d.contract.reference if d.contract else "",
+                )
+            )
+    return rows
+
+
+def _can_manage(request: HttpRequest) -> bool:
+    return Permission.MANAGE_STRATEGY in request.permissions  # type: ignore[attr-defined]
+
+
+def _strategy(request: HttpRequest, pk: int) -> CommissioningStrategy:
+    return found_or_404(strategy_selectors.strategy_in, request.partnership, pk)  # type: ignore[attr-defined]
+
+
+def _back(strategy: CommissioningStrategy, anchor: str = "") -> HttpResponse:
+    response = redirect("strategy:strategy", strategy.partnership.slug, strategy.pk)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+def _form_page(
+    request: HttpRequest,
+    form: forms.Form,
+    *,
+    title: str,
+    caption: str,
+    submit_label: str,
+    strategy: CommissioningStrategy | None,
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "title": title,
+        "caption": caption,
+        "submit_label": submit_label,
+        "strategy": strategy,
+        **NAV,
+    }
+    return render(request, "strategy/strategy_form.html", context, status=400 if form.errors else 200)
+
+
+@partnership_view(Permission.VIEW_STRATEGY)
+def strategy_list(request: HttpRequest) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    groups = strategy_selectors.strategies_by_care_group(partnership)
+    return render(
+        request,
+        "strategy/strategy_list.html",
+        {
+            "groups": groups,
+            "any_strategy": any(g.strategies for g in groups),
+            "can_manage": _can_manage(request),
+            **NAV,
+        },
+    )
+
+
+@partnership_view(Permission.VIEW_STRATEGY)
+def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    page = found_or_404(strategy_selectors.strategy_page, partnership, pk)
+    strategy = page.strategy
+    fmt = request.GET.get("format", "")
+    if fmt in EXPORT_FORMATS:
+        return table_response(
+            filename=f"{partnership.slug}-strategy-{strategy.pk}-schematic",
+            headers=SCHEMATIC_HEADERS,
+            rows=_schematic_rows(strategy),
+            fmt=fmt,
+        )
+    return render(
+        request,
+        "strategy/strategy_detail.html",
+        {
+            "page": page,
+            "strategy": strategy,
+            "period": f"{long_date(strategy.starts_on)} to {long_date(strategy.ends_on)}",
+            "can_edit": _can_manage(request) and strategy.status == StrategyStatus.DRAFT,
+            "problems": strategies.readiness_problems(strategy)
+            if strategy.status == StrategyStatus.DRAFT
+            else {},
+            **NAV,
+        },
+    )
+
+
+def _strategy_data(data: dict[str, Any]) -> dict[str, Any]:
+    data["priorities"] = list(data.get("priorities") or [])
+    return data
+
+
+@partnership_view(Permission.MANAGE_STRATEGY)
+def strategy_new(request: HttpRequest) -> HttpResponse:
+    """A new draft strategy; ``?care_group=<pk>`` preselects the care group."""
+    partnership = request.partnership  # type: ignore[attr-defined]
+    form = StrategyForm(
+        request.POST or None,
+        initial={"care_group": request.GET.get("care_group", "")},
+        partnership=partnership,
+    )
+    created = submit(
+        request,
+        form,
+        lambda data: strategies.create_strategy(
+            actor=request.user,  # type: ignore[arg-type]
+            partnership=partnership,
+            **_strategy_data(data),
+        ),
+    )
+    if created is not None:
+        messages.success(request, f"Strategy {created.title} drafted.")
+        return _back(created)
+    return _form_page(
+        request,
+        form,
+        title="New commissioning strategy",
+        caption="Strategies",
+        submit_label="Save the strategy",
+        strategy=None,
+    )
+
+
+@partnership_view(Permission.MANAGE_STRATEGY)
+def strategy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    found = _strategy(request, pk)
+    initial = {
+        "care_group": found.care_group_id,
+        "title": found.title,
+        "horizon": found.horizon,
+        "starts_on": found.starts_on,
+        "ends_on": found.ends_on,
+        "purpose": found.purpose,
+        "commitments": found.commitments,
+        "legislation": found.legislation,
+        "priorities": [p.pk for p in found.priorities.all()],
+    }
+    form = StrategyForm(request.POST or None, initial=initial, partnership=partnership)
+    updated = submit(
+        request,
+        form,
+        lambda data: strategies.update_strategy(
+            actor=request.user,  # type: ignore[arg-type]
+            strategy=found,
+            **_strategy_data(data),
+        ),
+    )
+    if updated is not None:
+        messages.success(request, f"Strategy {updated.title} saved.")
+        return _back(updated)
+    return _form_page(
+        request,
+        form,
+        title=f"Edit {found.title}",
+        caption="Strategy",
+        submit_label="Save changes",
+        strategy=found,
+    )
+
+
+@partnership_view(Permission.MANAGE_STRATEGY)
+def objective_new(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _strategy(request, pk)
+    form = ObjectiveForm(request.POST or None, strategy=found)
+    added = submit(
+        request,
+        form,
+        lambda data: strategies.add_objective(actor=request.user, strategy=found, **data),  # type: ignore[arg-type]
+    )
+    if added is not None:
+        messages.success(request, f"Objective {added.position} added.")
+        return _back(found, "schematic")
+    return _form_page(
+        request,
+        form,
+        title="Add a strategic objective",
+        caption=found.title,
+        submit_label="Add the objective",
+        strategy=found,
+    )
+
+
+@partnership_view(Permission.MANAGE_STRATEGY)
+def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    objective = found_or_404(strategy_selectors.objective_in, request.partnership, pk)  # type: ignore[attr-defined]
+    initial = {
+        "text": objective.objective,
+        "priority": objective.priority_id,
+        "outcome": objective.outcome_id,
+    }
+    form = ObjectiveForm(request.POST or None, initial=initial, strategy=objective.strategy)
+    updated = submit(
+        request,
+        form,
+        lambda data: strategies.update_objective(actor=request.user, objective=objective, **data),  # type: ignore[arg-type]
+    )
+    if updated is not None:
+        messages.success(request, f"Objective {updated.position} saved.")
+        return _back(objective.strategy, "schematic")
+    return _form_page(
+        request,
+        form,
+        title=f"Edit objective {objective.position}",
+        caption=objective.strategy.title,
+        submit_label="Save changes",
+        strategy=objective.strategy,
+    )
+
+
+@partnership_view(Permission.MANAGE_STRATEGY)
+def development_new(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    objective = found_or_404(strategy_selectors.objective_in, partnership, pk)
+    form = DevelopmentForm(request.POST or None, partnership=partnership)
+
+    def write(data: dict[str, Any]) -> ServiceDevelopment:
+        data["areas"] = list(data.get("areas") or [])
+        return strategies.add_development(actor=request.user, objective=objective, **data)  # type: ignore[arg-type]
+
+    added = submit(request, form, write)
+    if added is not None:
+        messages.success(request, f"Service development added to objective {objective.position}.")
+        return _back(objective.strategy, "schematic")
+    return _form_page(
+        request,
+        form,
+        title=f"Add the gap for objective {objective.position}",
+        caption=objective.strategy.title,
+        submit_label="Add the development",
+        strategy=objective.strategy,
+    )
+
+
+@partnership_view(Permission.MANAGE_STRATEGY)
+def action_new(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _strategy(request, pk)
+    form = ActionForm(request.POST or None, strategy=found)
+    added = submit(
+        request,
+        form,
+        lambda data: strategies.add_action(actor=request.user, strategy=found, **data),  # type: ignore[arg-type]
+    )
+    if added is not None:
+        messages.success(request, "Action added to the plan.")
+        return _back(found, "action-plan")
+    return _form_page(
+        request,
+        form,
+        title="Add an action",
+        caption=found.title,
+        submit_label="Add the action",
+        strategy=found,
+    )
+
+
+@partnership_view(Permission.MANAGE_STRATEGY)
+def measure_new(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _strategy(request, pk)
+    form = MeasureForm(request.POST or None, partnership=request.partnership)  # type: ignore[attr-defined]
+    added = submit(
+        request,
+        form,
+        lambda data: strategies.add_measure(actor=request.user, strategy=found, **data),  # type: ignore[arg-type]
+    )
+    if added is not None:
+        messages.success(request, "Measure of success added.")
+        return _back(found, "measures")
+    return _form_page(
+        request,
+        form,
+        title="Add a measure of success",
+        caption=found.title,
+        submit_label="Add the measure",
+        strategy=found,
+    )
+
+
+def _remove(request: HttpRequest, strategy: CommissioningStrategy, write: Callable[[], None]) -> HttpResponse:
+    try:
+        write()
+        messages.success(request, "Removed.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _back(strategy)
+
+
+@require_POST
+@partnership_view(Permission.MANAGE_STRATEGY)
+def strategy_part_remove(request: HttpRequest, pk: int, part: str, part_pk: int) -> HttpResponse:
+    """Remove an objective, service development, action or measure of a draft strategy."""
+    found = _strategy(request, pk)
+    actor = request.user
+    if part == "objective":
+        objective = found_or_404(lambda: found.objectives.get(pk=part_pk))
+        return _remove(request, found, lambda: strategies.remove_objective(actor=actor, objective=objective))  # type: ignore[arg-type]
+    if part == "development":
+        development = found_or_404(
+            lambda: ServiceDevelopment.objects.select_related("objective__strategy__partnership").get(
+                objective__strategy=found, pk=part_pk
+            )
+        )
+        return _remove(
+            request,
+            found,
+            lambda: strategies.remove_development(actor=actor, development=development),  # type: ignore[arg-type]
+        )
+    if part == "action":
+        action = found_or_404(lambda: StrategyAction.objects.get(strategy=found, pk=part_pk))
+        return _remove(request, found, lambda: strategies.remove_action(actor=actor, action=action))  # type: ignore[arg-type]
+    if part != "measure":
+        raise Http404
+    measure = found_or_404(lambda: SuccessMeasure.objects.get(strategy=found, pk=part_pk))
+    return _remove(request, found, lambda: strategies.remove_measure(actor=actor, measure=measure))  # type: ignore[arg-type]
+
+
+@partnership_view(Permission.MANAGE_STRATEGY)
+def strategy_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    found = _strategy(request, pk)
+    form = SubmitForm(request.POST or None, partnership=partnership)
+    submitted = submit(
+        request,
+        form,
+        lambda data: strategies.submit_for_approval(actor=request.user, strategy=found, **data),  # type: ignore[arg-type]
+    )
+    if submitted is not None:
+        assert submitted.decision is not None
+        messages.success(
+            request,
+            f"Strategy {submitted.title} submitted for approval through {submitted.decision.reference}.",
+        )
+        return _back(submitted)
+    context = {
+        "form": form,
+        "strategy": found,
+        "problems": strategies.readiness_problems(found) if found.status == StrategyStatus.DRAFT else {},
+        **NAV,
+    }
+    return render(request, "strategy/strategy_submit.html", context, status=400 if form.errors else 200)
