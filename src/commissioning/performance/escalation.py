@@ -46,6 +46,7 @@ from commissioning.partners.models import Partnership
 from commissioning.partners.permissions import require_permission
 from commissioning.performance import series as kpi_series
 from commissioning.performance import spc
+from commissioning.performance.charts import number
 from commissioning.performance.models import (
     EscalationRule,
     EscalationTrigger,
@@ -55,7 +56,7 @@ from commissioning.performance.models import (
     ReviewStatus,
 )
 from commissioning.performance.notifications import notify
-from commissioning.performance.schedule import Period
+from commissioning.performance.schedule import MONTH_NAMES, Period
 
 KPI_TRIGGERS = (EscalationTrigger.SPECIAL_CAUSE_CONCERN, EscalationTrigger.TARGET_MISSED)
 DEFAULT_CONSECUTIVE = 3
@@ -179,27 +180,18 @@ def describe(rule: EscalationRule) -> str:
 # Words -----------------------------------------------------------------------------------
 
 
-def _number(value: Decimal | float) -> str:
-    number = value if isinstance(value, Decimal) else Decimal(str(round(value, 2)))
-    text = f"{number.normalize():f}"
-    return text
-
-
 SINGULAR = {"people": "person"}
 
 
 def _amount(value: Decimal | float, unit: str) -> str:
     """A value with its unit: "85%", "12 days", "1 day", "2.5 per 1,000 bed days"."""
     unit = (unit or "").strip()
-    text = _number(value)
+    text = number(value)
     if unit == "%":
         return f"{text}%"
     if text == "1" and " " not in unit:
         unit = SINGULAR.get(unit, unit[:-1] if unit.endswith("s") and not unit.endswith("ss") else unit)
     return f"{text} {unit}".strip()
-
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def period_list(periods: Sequence[Period], frequency: str) -> str:
@@ -209,7 +201,7 @@ def period_list(periods: Sequence[Period], frequency: str) -> str:
     parts: list[str] = []
     for index, period in enumerate(periods):
         last_of_year = index == len(periods) - 1 or periods[index + 1].start.year != period.start.year
-        month = _MONTHS[period.start.month - 1]
+        month = MONTH_NAMES[period.start.month - 1]
         parts.append(f"{month} {period.start.year}" if last_of_year else month)
     return ", ".join(parts)
 

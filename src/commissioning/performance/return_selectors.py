@@ -26,8 +26,8 @@ from commissioning.performance.models import Chase, KpiReturn, ReturnImport, Ret
 from commissioning.performance.returns import plain
 from commissioning.performance.schedule import Period, expected_periods, period_status
 from commissioning.performance.scope import (
-    provider_organisation_ids,
     sees_all_contracts,
+    submittable_contracts,
     visible_contracts,
     visible_kpis,
 )
@@ -98,13 +98,8 @@ class ScheduleRow:
 
 
 def submittable_kpis(user: Any, partnership: Partnership) -> QuerySet[Kpi]:
-    """The KPIs the user may submit returns for (``scope.may_submit_for``, in one query)."""
-    kpis = Kpi.objects.filter(contract__partnership=partnership)
-    if not may_submit(user, partnership):
-        return kpis.none()
-    if has_permission(user, Permission.MANAGE_PARTNERSHIP, partnership=partnership):
-        return kpis
-    return kpis.filter(contract__provider__organisation_id__in=provider_organisation_ids(user, partnership))
+    """The KPIs the user may submit returns for (``scope.submittable_contracts``, in one query)."""
+    return Kpi.objects.filter(contract__in=submittable_contracts(user, partnership))
 
 
 def _kpis(

@@ -11,12 +11,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from commissioning.contracts.categories import add_months
+from commissioning.governance.rules import financial_year_label, financial_year_of
+
 FREQUENCIES = ("monthly", "quarterly", "six_monthly", "annual")
 MONTHS_IN: dict[str, int] = {"monthly": 1, "quarterly": 3, "six_monthly": 6, "annual": 12}
 DUE_DAYS = 20
 """Days after a period ends by which its return is due."""
 
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True, order=True)
@@ -34,21 +37,15 @@ class Period:
 
     @property
     def label(self) -> str:
-        year = self.start.year if self.start.month >= 4 else self.start.year - 1
-        fy = f"{year}/{(year + 1) % 100:02d}"
+        fy = financial_year_label(financial_year_of(self.start))
         months = self.months
         if months == 1:
-            return f"{_MONTH_NAMES[self.start.month - 1]} {self.start.year}"
+            return f"{MONTH_NAMES[self.start.month - 1]} {self.start.year}"
         if months == 3:
             return f"Q{(self.start.month - 4) % 12 // 3 + 1} {fy}"
         if months == 6:
             return f"H{1 if self.start.month == 4 else 2} {fy}"
         return fy
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _check(frequency: str) -> int:
@@ -64,8 +61,8 @@ def period_containing(frequency: str, day: date) -> Period:
     length = _check(frequency)
     # Months since April of some year: periods longer than a month start in April, July, ...
     offset = (day.month - 4) % length if length > 1 else 0
-    start = _add_months(date(day.year, day.month, 1), -offset)
-    return Period(start, _add_months(start, length) - timedelta(days=1))
+    start = add_months(date(day.year, day.month, 1), -offset)
+    return Period(start, add_months(start, length) - timedelta(days=1))
 
 
 def is_period_start(frequency: str, day: date) -> bool:
@@ -79,8 +76,8 @@ def iter_periods(frequency: str, starts_on: date, ends_on: date) -> Iterator[Per
     period = period_containing(frequency, starts_on)
     while period.start <= ends_on:
         yield period
-        start = _add_months(period.start, length)
-        period = Period(start, _add_months(start, length) - timedelta(days=1))
+        start = add_months(period.start, length)
+        period = Period(start, add_months(start, length) - timedelta(days=1))
 
 
 def expected_periods(frequency: str, starts_on: date, ends_on: date, *, until: date) -> list[Period]:

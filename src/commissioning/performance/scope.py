@@ -54,11 +54,16 @@ def require_contract_visible(user: Any, contract: Contract) -> None:
         raise NotPermitted("You can see only the contracts of the organisation you act for.")
 
 
+def submittable_contracts(user: Any, partnership: Partnership) -> QuerySet[Contract]:
+    """The contracts the user may submit returns for: their own provider's, or all for an administrator."""
+    contracts = Contract.objects.filter(partnership=partnership)
+    if not has_permission(user, Permission.SUBMIT_RETURNS, partnership=partnership):
+        return contracts.none()
+    if has_permission(user, Permission.MANAGE_PARTNERSHIP, partnership=partnership):
+        return contracts
+    return contracts.filter(provider__organisation_id__in=provider_organisation_ids(user, partnership))
+
+
 def may_submit_for(user: Any, contract: Contract) -> bool:
     """Whether the user may submit returns for this contract: its provider's contacts, and administrators."""
-    partnership = contract.partnership
-    if not has_permission(user, Permission.SUBMIT_RETURNS, partnership=partnership):
-        return False
-    if has_permission(user, Permission.MANAGE_PARTNERSHIP, partnership=partnership):
-        return True
-    return contract.provider.organisation_id in provider_organisation_ids(user, partnership)
+    return submittable_contracts(user, contract.partnership).filter(pk=contract.pk).exists()
