@@ -234,11 +234,13 @@ def _concern_reason(row: Any, kpi: Kpi) -> str:
 
 def special_cause_concern(series: kpi_series.KpiSeries) -> str | None:
     """Plain words when the KPI's latest point is a special cause of concern, else None."""
-    reading = kpi_series.reading(series)
+    if series.reported < kpi_series.MIN_POINTS:
+        return None
+    table = kpi_series.chart_table(series)
+    reading = kpi_series.reading(series, table)
     if reading.latest_point_type != "special_cause_concern" or reading.latest_period is None:
         return None
     kpi = series.kpi
-    table = kpi_series.chart_table(series)
     row = table[table["period_start"] == reading.latest_period.start].iloc[-1]
     value = reading.latest_value
     shown = _amount(value, kpi.unit) if value is not None else "the value"

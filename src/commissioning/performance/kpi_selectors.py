@@ -229,7 +229,7 @@ def kpi_page(kpi: Kpi, *, today: dt.date) -> KpiPage:
     """Everything the KPI page shows, as at ``today``: reads the KPI's returns and rebases once each."""
     series = series_for([kpi], until=today)[kpi.pk]
     table = chart_table(series) if series.reported else None
-    spc_reading = reading(series)
+    spc_reading = reading(series, table)
     return KpiPage(
         kpi=kpi,
         series=series,

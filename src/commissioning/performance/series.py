@@ -111,8 +111,10 @@ def chart_table(series: KpiSeries) -> pd.DataFrame:
     return table
 
 
-def reading(series: KpiSeries) -> SpcReading:
-    """The icons and latest point of one series; no icons until there are enough points."""
+def reading(series: KpiSeries, table: pd.DataFrame | None = None) -> SpcReading:
+    """The icons and latest point of one series; no icons until there are enough points.
+
+    ``table`` is the series' ``chart_table`` when the caller has already computed it."""
     latest = max((i for i, value in enumerate(series.values) if value is not None), default=None)
     if series.reported < MIN_POINTS or latest is None:
         return SpcReading(
@@ -124,7 +126,7 @@ def reading(series: KpiSeries) -> SpcReading:
             latest_period=None if latest is None else series.periods[latest],
             latest_point_type=None,
         )
-    table = chart_table(series).iloc[: latest + 1]
+    table = (chart_table(series) if table is None else table).iloc[: latest + 1]
     point_type = table["point_type"].iloc[-1]
     missing = isinstance(point_type, float) and math.isnan(point_type)
     return SpcReading(
