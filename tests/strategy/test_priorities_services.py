@@ -146,7 +146,8 @@ def test_agreeing_needs_an_approved_decision_of_the_partnership(southampton, not
     priority.refresh_from_db()
     assert priority.status == PriorityStatus.DRAFT and priority.agreed_by_decision is None
 
-    approved = Decision.objects.get(partnership=southampton, state=DecisionState.APPROVED)
+    approved = Decision.objects.filter(partnership=southampton, state=DecisionState.APPROVED).first()
+    assert approved is not None
     services.agree_priority(actor=commissioner, priority=priority, decision=approved)
     priority.refresh_from_db()
     assert (priority.status, priority.agreed_by_decision) == (PriorityStatus.AGREED, approved)

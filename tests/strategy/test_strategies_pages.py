@@ -14,6 +14,7 @@ from commissioning.demo import strategy as demo
 from commissioning.governance.models import Decision, DecisionState
 from commissioning.strategy.models import (
     CommissioningStrategy,
+    Service,
     ServiceDevelopment,
     StrategicObjective,
     StrategyStatus,
@@ -69,7 +70,7 @@ def test_detail_shows_schematic_plan_measures_needs_and_resources(
 ):
     strategy = _older_people(southampton)
     client = client_for("southampton", Role.VIEWER)
-    with django_assert_max_num_queries(35):
+    with django_assert_max_num_queries(40):
         response = client.get(_url("strategy", strategy.pk))
     assert response.status_code == 200
     text = response.content.decode()
@@ -77,7 +78,11 @@ def test_detail_shows_schematic_plan_measures_needs_and_resources(
     assert development.description in text and development.rationale in text
     assert strategy.actions.first().owner in text
     assert strategy.measures.first().measure in text
-    assert "The services map will replace this summary" in text
+    # Current services come live from the services map, and each objective names the services it has
+    mapped = Service.objects.filter(partnership=southampton, care_groups=strategy.care_group, status="active")
+    assert mapped.exists() and all(service.name in text for service in mapped)
+    served = Service.objects.filter(objectives__strategy=strategy).first()
+    assert served is not None and reverse("strategy:service", args=["southampton", served.pk]) in text
     assert "Active contracts" in text
     priority = strategy.priorities.first()
     assert priority.title in text

@@ -17,6 +17,7 @@ from decimal import Decimal
 from commissioning.contracts.models import Contract, ContractStatus
 from commissioning.core.audit import Auditor, snapshot
 from commissioning.core.models import AuditEvent, User
+from commissioning.demo import market_position, priority_setting, services_map
 from commissioning.governance.models import Decision, DecisionKind, DecisionState
 from commissioning.needs import presenters
 from commissioning.needs.models import Indicator
@@ -103,6 +104,9 @@ def load(*, actor: User, say: Callable[[str], None], **_: object) -> None:
                 f"  strategy ({partnership.slug}): {adopted} frameworks, {linked} outcome indicators, "
                 f"{drafted} priorities, {written} commissioning strategies"
             )
+    services_map.load(actor=actor, say=say)
+    priority_setting.load(actor=actor, say=say)
+    market_position.load(actor=actor, say=say)
 
 
 def _frameworks(actor: User, partnership: Partnership) -> int:

@@ -183,9 +183,13 @@ class Sensitivity:
 
 
 def weighted_benefit(
-    options: Sequence[Option], criteria: Sequence[Criterion], scores: Iterable[Score]
+    options: Sequence[Option],
+    criteria: Sequence[Criterion],
+    scores: Iterable[Score],
+    *,
+    scale: tuple[int, int] = SCALE,
 ) -> dict[str, Decimal]:
-    """Each option's weighted benefit, from -5 to 5, to four decimal places.
+    """Each option's weighted benefit, from minus to plus the top of the scale, to four decimal places.
 
     Benefit = Σ over criteria of (the mean of the scorers' scores on that criterion) × weight ÷ 100.
     A scorer may leave an option out entirely (for example after declaring an interest) but must
@@ -196,7 +200,7 @@ def weighted_benefit(
     _check_criteria(criteria)
     by_key = {option.key: option for option in options}
     labels = {criterion.key: criterion.label for criterion in criteria}
-    low, high = SCALE
+    low, high = scale
     problems: list[str] = []
     given: dict[tuple[str, str], dict[str, int | None]] = {}  # None: given but refused above
     for score in scores:
@@ -902,6 +906,7 @@ def sensitivity(
     min_prevention_share: Decimal | None = None,
     extra: Sequence[Limit] = (),
     step: int = 10,
+    scale: tuple[int, int] = SCALE,
 ) -> Sensitivity:
     """Move each criterion's weight up and down by ``step`` points and re-optimise.
 
@@ -914,7 +919,7 @@ def sensitivity(
     scores = list(scores)
 
     def solve(weighted: Sequence[Criterion]) -> Portfolio:
-        benefits = weighted_benefit(options, weighted, scores)
+        benefits = weighted_benefit(options, weighted, scores, scale=scale)
         return optimise(
             options,
             benefits,

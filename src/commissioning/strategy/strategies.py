@@ -55,6 +55,7 @@ NO_ACTIONS = (
     "A strategy cannot be submitted without an action plan: add at least one action with an owner and a date."
 )
 NO_MEASURES = "Add at least one measure of success."
+NOT_REJECTED = "Only a strategy whose approval was rejected can be revised into a new draft."
 
 
 def _auditor(actor: User, partnership: Partnership) -> Auditor:
@@ -321,26 +322,19 @@ def remove_objective(*, actor: User, objective: StrategicObjective) -> None:
 # Service developments ------------------------------------------------------------------------
 
 
-@transaction.atomic
-def add_development(
+def _check_development(
+    partnership: Partnership,
     *,
-    actor: User,
-    objective: StrategicObjective,
     description: str,
     for_whom: str,
     by_when: dt.date | None,
     rationale: str,
     implication: str,
-    where: str = "",
-    areas: Sequence[Area] = (),
-    implications: str = "",
-    transition_cost: Decimal | None = None,
-    success_measure: str = "",
-    contract: Contract | None = None,
-) -> ServiceDevelopment:
-    """The gap an objective leaves: a service development, its rationale and its implications."""
-    partnership = _require(actor, objective.strategy)
-    areas = list(areas)
+    where: str,
+    areas: Sequence[Area],
+    transition_cost: Decimal | None,
+    contract: Contract | None,
+) -> None:
     errors: dict[str, str] = {}
     if not description.strip():
         errors["description"] = "Say what the service development is."
@@ -367,6 +361,46 @@ def add_development(
         errors["contract"] = "Choose the contract to renegotiate or decommission."
     if errors:
         raise ValidationError(errors)
+
+
+def _development_snapshot(development: ServiceDevelopment) -> dict[str, Any]:
+    data = snapshot(development)
+    data["areas"] = sorted(development.areas.values_list("pk", flat=True))
+    return data
+
+
+@transaction.atomic
+def add_development(
+    *,
+    actor: User,
+    objective: StrategicObjective,
+    description: str,
+    for_whom: str,
+    by_when: dt.date | None,
+    rationale: str,
+    implication: str,
+    where: str = "",
+    areas: Sequence[Area] = (),
+    implications: str = "",
+    transition_cost: Decimal | None = None,
+    success_measure: str = "",
+    contract: Contract | None = None,
+) -> ServiceDevelopment:
+    """The gap an objective leaves: a service development, its rationale and its implications."""
+    partnership = _require(actor, objective.strategy)
+    areas = list(areas)
+    _check_development(
+        partnership,
+        description=description,
+        for_whom=for_whom,
+        by_when=by_when,
+        rationale=rationale,
+        implication=implication,
+        where=where,
+        areas=areas,
+        transition_cost=transition_cost,
+        contract=contract,
+    )
     assert by_when is not None
     development = ServiceDevelopment(
         objective=objective,
@@ -384,14 +418,73 @@ def add_development(
     validate(development)
     development.save()
     development.areas.set(areas)
-    after = snapshot(development)
-    after["areas"] = sorted(a.pk for a in areas)
     _auditor(actor, partnership).record(
         AuditEvent.Action.CREATE,
         development,
-        after=after,
+        after=_development_snapshot(development),
         summary=f"Service development added to objective {objective.position} of {objective.strategy.title}",
     )
+    return development
+
+
+@transaction.atomic
+def update_development(
+    *,
+    actor: User,
+    development: ServiceDevelopment,
+    description: str,
+    for_whom: str,
+    by_when: dt.date | None,
+    rationale: str,
+    implication: str,
+    where: str = "",
+    areas: Sequence[Area] = (),
+    implications: str = "",
+    transition_cost: Decimal | None = None,
+    success_measure: str = "",
+    contract: Contract | None = None,
+) -> ServiceDevelopment:
+    """Change a service development of a draft, under the same rules as adding one."""
+    objective = development.objective
+    partnership = _require(actor, objective.strategy)
+    areas = list(areas)
+    _check_development(
+        partnership,
+        description=description,
+        for_whom=for_whom,
+        by_when=by_when,
+        rationale=rationale,
+        implication=implication,
+        where=where,
+        areas=areas,
+        transition_cost=transition_cost,
+        contract=contract,
+    )
+    assert by_when is not None
+    before = _development_snapshot(development)
+    development.description = description.strip()
+    development.for_whom = for_whom.strip()
+    development.where = where.strip()
+    development.by_when = by_when
+    development.rationale = rationale.strip()
+    development.implication = implication
+    development.implications = implications.strip()
+    development.transition_cost = transition_cost
+    development.success_measure = success_measure.strip()
+    development.contract = contract
+    validate(development)
+    development.save()
+    development.areas.set(areas)
+    after = _development_snapshot(development)
+    if after != before:
+        _auditor(actor, partnership).record(
+            AuditEvent.Action.UPDATE,
+            development,
+            before=before,
+            after=after,
+            summary=f"Service development of objective {objective.position} of "
+            f"{objective.strategy.title} updated",
+        )
     return development
 
 
@@ -399,12 +492,33 @@ def add_development(
 def remove_development(*, actor: User, development: ServiceDevelopment) -> None:
     partnership = _require(actor, development.objective.strategy)
     _auditor(actor, partnership).deleted(
-        development, snapshot(development), summary="Service development removed"
+        development, _development_snapshot(development), summary="Service development removed"
     )
     development.delete()
 
 
 # Action plan and measures --------------------------------------------------------------------
+
+
+def _check_action(
+    strategy: CommissioningStrategy,
+    *,
+    action: str,
+    owner: str,
+    due_on: dt.date | None,
+    objective: StrategicObjective | None,
+) -> None:
+    errors: dict[str, str] = {}
+    if not action.strip():
+        errors["action"] = "Say what the action is."
+    if not owner.strip():
+        errors["owner"] = "Name who owns the action."
+    if due_on is None:
+        errors["due_on"] = "Enter the date the action is due."
+    if objective is not None and objective.strategy_id != strategy.pk:
+        errors["objective"] = "Choose one of this strategy's objectives."
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -420,17 +534,7 @@ def add_action(
 ) -> StrategyAction:
     """One line of the action plan, with its owner and date."""
     partnership = _require(actor, strategy)
-    errors: dict[str, str] = {}
-    if not action.strip():
-        errors["action"] = "Say what the action is."
-    if not owner.strip():
-        errors["owner"] = "Name who owns the action."
-    if due_on is None:
-        errors["due_on"] = "Enter the date the action is due."
-    if objective is not None and objective.strategy_id != strategy.pk:
-        errors["objective"] = "Choose one of this strategy's objectives."
-    if errors:
-        raise ValidationError(errors)
+    _check_action(strategy, action=action, owner=owner, due_on=due_on, objective=objective)
     assert due_on is not None
     row = StrategyAction(
         strategy=strategy,
@@ -447,10 +551,45 @@ def add_action(
 
 
 @transaction.atomic
+def update_action(
+    *,
+    actor: User,
+    plan_action: StrategyAction,
+    action: str,
+    owner: str,
+    due_on: dt.date | None,
+    done_on: dt.date | None = None,
+    objective: StrategicObjective | None = None,
+) -> StrategyAction:
+    """Change a line of a draft's action plan, under the same rules as adding one."""
+    strategy = plan_action.strategy
+    partnership = _require(actor, strategy)
+    _check_action(strategy, action=action, owner=owner, due_on=due_on, objective=objective)
+    assert due_on is not None
+    before = snapshot(plan_action)
+    plan_action.action, plan_action.owner = action.strip(), owner.strip()
+    plan_action.due_on, plan_action.done_on, plan_action.objective = due_on, done_on, objective
+    validate(plan_action)
+    plan_action.save()
+    _auditor(actor, partnership).updated(plan_action, before, summary=f"Action of {strategy.title} updated")
+    return plan_action
+
+
+@transaction.atomic
 def remove_action(*, actor: User, action: StrategyAction) -> None:
     partnership = _require(actor, action.strategy)
     _auditor(actor, partnership).deleted(action, snapshot(action), summary="Action removed")
     action.delete()
+
+
+def _check_measure(partnership: Partnership, *, measure: str, indicator: Indicator | None) -> None:
+    errors: dict[str, str] = {}
+    if not measure.strip():
+        errors["measure"] = "Say how success is measured."
+    if indicator is not None and indicator.partnership_id != partnership.pk:
+        errors["indicator"] = OTHER_INDICATOR
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -464,13 +603,7 @@ def add_measure(
 ) -> SuccessMeasure:
     """A measure of success, read live from the JSNA when it names an indicator."""
     partnership = _require(actor, strategy)
-    errors: dict[str, str] = {}
-    if not measure.strip():
-        errors["measure"] = "Say how success is measured."
-    if indicator is not None and indicator.partnership_id != partnership.pk:
-        errors["indicator"] = OTHER_INDICATOR
-    if errors:
-        raise ValidationError(errors)
+    _check_measure(partnership, measure=measure, indicator=indicator)
     row = SuccessMeasure(
         strategy=strategy, measure=measure.strip(), indicator=indicator, target=target.strip()
     )
@@ -478,6 +611,30 @@ def add_measure(
     row.save()
     _auditor(actor, partnership).created(row, summary=f"Measure of success added to {strategy.title}")
     return row
+
+
+@transaction.atomic
+def update_measure(
+    *,
+    actor: User,
+    success_measure: SuccessMeasure,
+    measure: str,
+    indicator: Indicator | None = None,
+    target: str = "",
+) -> SuccessMeasure:
+    """Change a draft's measure of success, under the same rules as adding one."""
+    strategy = success_measure.strategy
+    partnership = _require(actor, strategy)
+    _check_measure(partnership, measure=measure, indicator=indicator)
+    before = snapshot(success_measure)
+    success_measure.measure, success_measure.indicator = measure.strip(), indicator
+    success_measure.target = target.strip()
+    validate(success_measure)
+    success_measure.save()
+    _auditor(actor, partnership).updated(
+        success_measure, before, summary=f"Measure of success of {strategy.title} updated"
+    )
+    return success_measure
 
 
 @transaction.atomic
@@ -517,6 +674,9 @@ def submit_for_approval(
     """Send a complete draft through governance by linking it to a proposed or approved decision."""
     partnership = _require(actor, strategy)
     errors = readiness_problems(strategy)
+    if decision is not None:
+        # Read the decision's state as governance has it now, not as the caller last saw it.
+        decision.refresh_from_db(fields=["partnership", "kind", "state"])
     if decision is None:
         errors["decision"] = "Choose the governance decision that will approve the strategy."
     elif decision.partnership_id != partnership.pk:
@@ -543,3 +703,44 @@ def submit_for_approval(
         summary=f"Strategy {strategy.title} submitted for approval through {decision.reference}",
     )
     return strategy
+
+
+def is_rejected(strategy: CommissioningStrategy) -> bool:
+    """Whether governance turned the strategy down: its status says so, or its decision was rejected."""
+    if strategy.status == StrategyStatus.REJECTED:
+        return True
+    decision = strategy.decision
+    return (
+        strategy.status == StrategyStatus.SUBMITTED
+        and decision is not None
+        and decision.state == DecisionState.REJECTED
+    )
+
+
+@transaction.atomic
+def revise_strategy(*, actor: User, strategy: CommissioningStrategy) -> CommissioningStrategy:
+    """Bring a rejected strategy back as a new draft, to be changed and submitted with a new decision.
+
+    The draft is the next version of the same strategy; the audit trail keeps the earlier submission and
+    the decision that rejected it (a rejected decision cannot approve it again).
+    """
+    partnership = strategy.partnership
+    require_permission(actor, Permission.MANAGE_STRATEGY, partnership=partnership)
+    locked = CommissioningStrategy.objects.select_for_update().get(pk=strategy.pk)
+    if not is_rejected(locked):
+        raise ValidationError({"__all__": NOT_REJECTED})
+    before = snapshot(locked)
+    rejected_by = locked.decision.reference if locked.decision else "its decision"
+    locked.status = StrategyStatus.DRAFT
+    locked.decision = None
+    locked.version += 1
+    locked.save(update_fields=["status", "decision", "version"])
+    _auditor(actor, partnership).record(
+        AuditEvent.Action.STATE,
+        locked,
+        before=before,
+        after=snapshot(locked),
+        summary=f"Strategy {locked.title} revised into draft version {locked.version} after {rejected_by} "
+        "was rejected",
+    )
+    return locked

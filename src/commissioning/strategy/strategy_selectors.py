@@ -1,7 +1,8 @@
 """Reads for the commissioning strategy pages, scoped to the partnership, in a fixed number of queries.
 
 The needs analysis and current resources are read live: the care group's priorities with their JSNA
-evidence, its active contracts and who funds them, and its budget lines for the current year.
+evidence, its services on the services map with this year's spend, its active contracts and who funds
+them, and its budget lines for the current year.
 """
 
 from __future__ import annotations
@@ -12,15 +13,20 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from commissioning.contracts.models import Contract, ContractStatus, Funding
+from commissioning.core.audit import history_for
+from commissioning.core.models import AuditEvent
 from commissioning.finance.models import BudgetLine
 from commissioning.finance.selectors import current_financial_year
 from commissioning.governance.models import Decision, DecisionKind, DecisionState
 from commissioning.partners.models import CareGroup, Partnership
+from commissioning.strategy import services_map_selectors
 from commissioning.strategy.models import (
     CommissioningStrategy,
     Priority,
     PriorityEvidence,
+    Service,
     ServiceDevelopment,
+    ServiceStatus,
     StrategicObjective,
     StrategyStatus,
     SuccessMeasure,
@@ -71,7 +77,8 @@ def strategy_in(partnership: Partnership, pk: int) -> CommissioningStrategy:
     """One strategy with its schematic, plan and measures; DoesNotExist if not this partnership's."""
     developments = ServiceDevelopment.objects.select_related("contract").prefetch_related("areas")
     objectives = StrategicObjective.objects.select_related("priority", "outcome").prefetch_related(
-        Prefetch("developments", queryset=developments)
+        Prefetch("developments", queryset=developments),
+        Prefetch("services", queryset=Service.objects.order_by("name")),
     )
     evidence = PriorityEvidence.objects.select_related("indicator").order_by("position", "id")
     return (
@@ -96,6 +103,21 @@ def objective_in(partnership: Partnership, pk: int) -> StrategicObjective:
     )
 
 
+def development_in(partnership: Partnership, pk: int) -> ServiceDevelopment:
+    """One service development with its strategy; DoesNotExist if not this partnership's."""
+    return (
+        ServiceDevelopment.objects.select_related("objective__strategy__partnership")
+        .prefetch_related("areas")
+        .get(objective__strategy__partnership=partnership, pk=pk)
+    )
+
+
+def submissions_of(strategy: CommissioningStrategy) -> list[AuditEvent]:
+    """The strategy's way through governance, oldest first: each submission and each revision after a
+    rejection, with who acted and when (one query)."""
+    return list(history_for(strategy).filter(action=AuditEvent.Action.STATE).order_by("occurred_at", "id"))
+
+
 def strategy_decisions(partnership: Partnership) -> QuerySet[Decision]:
     """Decisions a strategy may go through: the partnership's proposed or approved strategy decisions."""
     return Decision.objects.filter(
@@ -112,9 +134,16 @@ class Share:
 
 
 @dataclass(frozen=True)
-class Resources:
-    """What the care group is spending now, until the services map shows its services."""
+class MappedService:
+    service: Service
+    spend: Decimal
 
+
+@dataclass(frozen=True)
+class Resources:
+    """What the care group has now: its mapped services, contracts and budgets."""
+
+    services: list[MappedService]
     contract_count: int
     annual_value: Decimal
     funding_by_partner: list[Share]
@@ -127,7 +156,15 @@ class Resources:
 
 
 def resources_for(partnership: Partnership, care_group: CareGroup) -> Resources:
-    """The care group's active contracts and current budget lines, totalled in four queries."""
+    """The care group's mapped services with this year's spend, its active contracts and current budget
+    lines, totalled in six queries."""
+    year = current_financial_year()
+    services = list(
+        Service.objects.filter(partnership=partnership, care_groups=care_group, status=ServiceStatus.ACTIVE)
+        .select_related("commissioner")
+        .order_by("name")
+    )
+    spend = services_map_selectors.spend_by_service(partnership, year)
     contracts = Contract.objects.filter(
         partnership=partnership, care_group=care_group, status=ContractStatus.ACTIVE
     )
@@ -138,7 +175,6 @@ def resources_for(partnership: Partnership, care_group: CareGroup) -> Resources:
         .annotate(total=Sum("amount"))
         .order_by("organisation__name")
     )
-    year = current_financial_year()
     budget = (
         BudgetLine.objects.filter(partnership=partnership, care_group=care_group, financial_year=year)
         .values("organisation__name")
@@ -146,6 +182,7 @@ def resources_for(partnership: Partnership, care_group: CareGroup) -> Resources:
         .order_by("organisation__name")
     )
     return Resources(
+        services=[MappedService(s, spend.get(s.pk, Decimal(0))) for s in services],
         contract_count=totals["count"] or 0,
         annual_value=totals["value"] or Decimal(0),
         funding_by_partner=[Share(r["organisation__name"], r["total"]) for r in funding],
@@ -162,6 +199,7 @@ class StrategyPage:
     needs: list[Priority]
     evidence: Evidence
     resources: Resources
+    submissions: list[AuditEvent]
 
 
 def strategy_page(partnership: Partnership, pk: int) -> StrategyPage:
@@ -184,4 +222,5 @@ def strategy_page(partnership: Partnership, pk: int) -> StrategyPage:
         needs=needs,
         evidence=evidence_for(partnership, indicator_ids),
         resources=resources_for(partnership, strategy.care_group),
+        submissions=submissions_of(strategy),
     )

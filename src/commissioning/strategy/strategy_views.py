@@ -156,6 +156,7 @@ def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "strategy": strategy,
             "period": f"{long_date(strategy.starts_on)} to {long_date(strategy.ends_on)}",
             "can_edit": _can_manage(request) and strategy.status == StrategyStatus.DRAFT,
+            "can_revise": _can_manage(request) and strategies.is_rejected(strategy),
             "problems": strategies.readiness_problems(strategy)
             if strategy.status == StrategyStatus.DRAFT
             else {},
@@ -312,6 +313,44 @@ def development_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @partnership_view(Permission.MANAGE_STRATEGY)
+def development_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = request.partnership  # type: ignore[attr-defined]
+    development = found_or_404(strategy_selectors.development_in, partnership, pk)
+    objective = development.objective
+    initial = {
+        "description": development.description,
+        "for_whom": development.for_whom,
+        "where": development.where,
+        "areas": [a.pk for a in development.areas.all()],
+        "by_when": development.by_when,
+        "rationale": development.rationale,
+        "implication": development.implication,
+        "implications": development.implications,
+        "transition_cost": development.transition_cost,
+        "success_measure": development.success_measure,
+        "contract": development.contract_id,
+    }
+    form = DevelopmentForm(request.POST or None, initial=initial, partnership=partnership)
+
+    def write(data: dict[str, Any]) -> ServiceDevelopment:
+        data["areas"] = list(data.get("areas") or [])
+        return strategies.update_development(actor=request.user, development=development, **data)  # type: ignore[arg-type]
+
+    updated = submit(request, form, write)
+    if updated is not None:
+        messages.success(request, f"Service development of objective {objective.position} saved.")
+        return _back(objective.strategy, "schematic")
+    return _form_page(
+        request,
+        form,
+        title=f"Change the gap for objective {objective.position}",
+        caption=objective.strategy.title,
+        submit_label="Save changes",
+        strategy=objective.strategy,
+    )
+
+
+@partnership_view(Permission.MANAGE_STRATEGY)
 def action_new(request: HttpRequest, pk: int) -> HttpResponse:
     found = _strategy(request, pk)
     form = ActionForm(request.POST or None, strategy=found)
@@ -353,6 +392,77 @@ def measure_new(request: HttpRequest, pk: int) -> HttpResponse:
         submit_label="Add the measure",
         strategy=found,
     )
+
+
+@partnership_view(Permission.MANAGE_STRATEGY)
+def action_edit(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
+    found = _strategy(request, pk)
+    row = found_or_404(lambda: found.actions.get(pk=action_pk))
+    initial = {
+        "action": row.action,
+        "owner": row.owner,
+        "due_on": row.due_on,
+        "done_on": row.done_on,
+        "objective": row.objective_id,
+    }
+    form = ActionForm(request.POST or None, initial=initial, strategy=found)
+    updated = submit(
+        request,
+        form,
+        lambda data: strategies.update_action(actor=request.user, plan_action=row, **data),  # type: ignore[arg-type]
+    )
+    if updated is not None:
+        messages.success(request, "Action saved.")
+        return _back(found, "action-plan")
+    return _form_page(
+        request,
+        form,
+        title="Change an action",
+        caption=found.title,
+        submit_label="Save changes",
+        strategy=found,
+    )
+
+
+@partnership_view(Permission.MANAGE_STRATEGY)
+def measure_edit(request: HttpRequest, pk: int, measure_pk: int) -> HttpResponse:
+    found = _strategy(request, pk)
+    row = found_or_404(lambda: found.measures.get(pk=measure_pk))
+    initial = {"measure": row.measure, "indicator": row.indicator_id, "target": row.target}
+    form = MeasureForm(request.POST or None, initial=initial, partnership=request.partnership)  # type: ignore[attr-defined]
+    updated = submit(
+        request,
+        form,
+        lambda data: strategies.update_measure(actor=request.user, success_measure=row, **data),  # type: ignore[arg-type]
+    )
+    if updated is not None:
+        messages.success(request, "Measure of success saved.")
+        return _back(found, "measures")
+    return _form_page(
+        request,
+        form,
+        title="Change a measure of success",
+        caption=found.title,
+        submit_label="Save changes",
+        strategy=found,
+    )
+
+
+@require_POST
+@partnership_view(Permission.MANAGE_STRATEGY)
+def strategy_revise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bring a rejected strategy back as a new draft version."""
+    found = _strategy(request, pk)
+    try:
+        revised = strategies.revise_strategy(actor=request.user, strategy=found)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(found)
+    messages.success(
+        request,
+        f"{revised.title} is a draft again (version {revised.version}): change it and submit it anew.",
+    )
+    return _back(revised)
 
 
 def _remove(request: HttpRequest, strategy: CommissioningStrategy, write: Callable[[], None]) -> HttpResponse:

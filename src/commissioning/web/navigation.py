@@ -45,7 +45,11 @@ CYCLE: tuple[Stage, ...] = (
         (
             Link("Priorities and outcomes", "strategy:home", Permission.VIEW_STRATEGY),
             Link("Commissioning strategies", "strategy:strategies", Permission.VIEW_STRATEGY),
+            Link("Market position statements", "strategy:statements", Permission.VIEW_STRATEGY),
+            Link("Services map", "strategy:services_map", Permission.VIEW_STRATEGY),
+            Link("Priority setting", "strategy:rounds", Permission.VIEW_STRATEGY),
             Link("Outcome frameworks", "strategy:frameworks", Permission.VIEW_STRATEGY),
+            Link("Self-assessment", "strategy:self_assessment", Permission.VIEW_STRATEGY),
             Link("Care groups", "partners:care_groups"),
         ),
     ),

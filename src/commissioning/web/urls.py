@@ -26,4 +26,5 @@ urlpatterns = [
     path("public/<slug:slug>/", include("commissioning.governance.public_urls")),
     path("public/<slug:slug>/", include("commissioning.engagement.public_urls")),
     path("public/<slug:slug>/", include("commissioning.contracts.public_urls")),
+    path("public/<slug:slug>/", include("commissioning.strategy.public_urls")),
 ]
