@@ -7,7 +7,8 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 T = TypeVar("T")
 
@@ -83,3 +84,8 @@ def submit(request: HttpRequest, form: Any, write: Callable[[dict[str, Any]], T]
     except ValidationError as error:
         form.add_service_error(error)
         return None
+
+
+def form_page(request: HttpRequest, template: str, form: Any, **context: Any) -> HttpResponse:
+    """Render a form page; a form with errors answers 400 so the refusal is plain to any client."""
+    return render(request, template, {"form": form, **context}, status=400 if form.errors else 200)

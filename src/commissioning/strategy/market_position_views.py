@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from commissioning.core.exports import EXPORT_FORMATS, table_response
-from commissioning.core.forms import submit
+from commissioning.core.forms import form_page, submit
 from commissioning.core.lookup import found_or_404
 from commissioning.core.permissions import Permission
 from commissioning.governance.selectors import public_partnership
@@ -177,15 +177,16 @@ def _form_page(
     submit_label: str,
     statement: MarketStatement | None,
 ) -> HttpResponse:
-    context = {
-        "form": form,
-        "title": title,
-        "caption": caption,
-        "submit_label": submit_label,
-        "statement": statement,
+    return form_page(
+        request,
+        "strategy/statement_form.html",
+        form,
+        title=title,
+        caption=caption,
+        submit_label=submit_label,
+        statement=statement,
         **NAV,
-    }
-    return render(request, "strategy/statement_form.html", context, status=400 if form.errors else 200)
+    )
 
 
 @partnership_view(Permission.MANAGE_STRATEGY)

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from commissioning.core.exports import EXPORT_FORMATS, table_response
-from commissioning.core.forms import submit
+from commissioning.core.forms import form_page, submit
 from commissioning.core.lookup import found_or_404
 from commissioning.core.permissions import Permission
 from commissioning.governance.rules import financial_year_label
@@ -67,8 +67,9 @@ def _back(round_: PriorityRound, anchor: str = "") -> HttpResponse:
 def _form_page(
     request: HttpRequest, form: forms.Form, *, title: str, round_: PriorityRound | None, submit_label: str
 ) -> HttpResponse:
-    context = {"form": form, "title": title, "round": round_, "submit_label": submit_label, **NAV}
-    return render(request, "strategy/round_form.html", context, status=400 if form.errors else 200)
+    return form_page(
+        request, "strategy/round_form.html", form, title=title, round=round_, submit_label=submit_label, **NAV
+    )
 
 
 @partnership_view(Permission.VIEW_STRATEGY)

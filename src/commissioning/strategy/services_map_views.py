@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from commissioning.core.exports import EXPORT_FORMATS, table_response
-from commissioning.core.forms import submit
+from commissioning.core.forms import form_page, submit
 from commissioning.core.lookup import found_or_404
 from commissioning.core.permissions import Permission
 from commissioning.partners.decorators import partnership_view
@@ -158,11 +158,14 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _form_page(
     request: HttpRequest, form: Any, *, title: str, service: Service | None, submit_label: str
 ) -> HttpResponse:
-    return render(
+    return form_page(
         request,
         "strategy/service_form.html",
-        {"form": form, "title": title, "service": service, "submit_label": submit_label, **NAV},
-        status=400 if form.errors else 200,
+        form,
+        title=title,
+        service=service,
+        submit_label=submit_label,
+        **NAV,
     )
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from commissioning.core.dates import long_date
 from commissioning.core.exports import EXPORT_FORMATS, table_response
-from commissioning.core.forms import submit
+from commissioning.core.forms import form_page, submit
 from commissioning.core.lookup import found_or_404
 from commissioning.core.permissions import Permission
 from commissioning.partners.decorators import partnership_view
@@ -108,15 +108,16 @@ def _form_page(
     submit_label: str,
     strategy: CommissioningStrategy | None,
 ) -> HttpResponse:
-    context = {
-        "form": form,
-        "title": title,
-        "caption": caption,
-        "submit_label": submit_label,
-        "strategy": strategy,
+    return form_page(
+        request,
+        "strategy/strategy_form.html",
+        form,
+        title=title,
+        caption=caption,
+        submit_label=submit_label,
+        strategy=strategy,
         **NAV,
-    }
-    return render(request, "strategy/strategy_form.html", context, status=400 if form.errors else 200)
+    )
 
 
 @partnership_view(Permission.VIEW_STRATEGY)
