@@ -68,6 +68,10 @@ def test_the_map_page_renders_its_panels_and_filters(southampton, client_for):
     ):
         assert anchor in body
     assert "Below target" in body and "Add a service" not in body
+    # The filter shows what the page shows: the year on display and the default threshold
+    form = response.context["form"]
+    assert form["year"].value() == response.context["page"].financial_year
+    assert form["little_spend"].value() == response.context["page"].little_spend
     carers = southampton.care_groups.get(name="Carers")
     filtered = client.get(_map(southampton, care_group=carers.pk, year=2026))
     names = {row.service.name for row in filtered.context["page"].rows}

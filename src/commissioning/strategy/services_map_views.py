@@ -94,6 +94,8 @@ def services_map_page(request: HttpRequest) -> HttpResponse:
             "little_spend": data.get("little_spend"),
         }
     page = services_map_selectors.services_map(partnership, **filters)
+    if not form.is_bound:  # show what the page is showing: this year and the default threshold
+        form.initial.update(year=page.financial_year, little_spend=page.little_spend)
     fmt = request.GET.get("format", "")
     if fmt in EXPORT_FORMATS:
         return table_response(
