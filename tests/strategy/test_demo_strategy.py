@@ -39,11 +39,14 @@ def test_priorities_rest_on_indicators_worse_than_england_or_worsening(southampt
     evidence = selectors.evidence_for(
         southampton, [link.indicator_id for p in priorities for link in p.evidence_links.all()]
     )
+    # Each rests on an indicator of concern, or, for a care group with none, on the one showing its need
     assert all(
-        selectors.is_concern(evidence.get(link.indicator_id))
+        selectors.is_concern(evidence.get(link.indicator_id)) or link.indicator.code in demo.NEED_LED
         for p in priorities
         for link in p.evidence_links.all()
     )
+    active = set(southampton.care_groups.filter(is_active=True).values_list("pk", flat=True))
+    assert set(per_group) == active
     assert any(p.outcomes.all() for p in priorities)
     titles = {p.title for p in priorities}
     assert "Reduce self-harm" in titles
@@ -65,3 +68,12 @@ def test_second_load_changes_nothing(system):
         PriorityEvidence.objects.count(),
     )
     assert after == before and said == []
+
+
+def test_every_active_care_group_has_a_strategy_with_an_action_plan(southampton):
+    from commissioning.strategy.models import CommissioningStrategy
+
+    for group in southampton.care_groups.filter(is_active=True):
+        strategy = CommissioningStrategy.objects.get(partnership=southampton, care_group=group)
+        assert strategy.objectives.exists(), group.name
+        assert strategy.actions.exists() and strategy.measures.exists(), group.name

@@ -78,7 +78,7 @@ def test_southampton_answers_from_its_records(southampton):
     assert answers["needs.projections"].status == MET
     # The demo's priorities are drafts and its strategies not yet approved.
     assert answers["strategy.priorities_agreed"].status == NOT_MET
-    assert answers["strategy.priorities_agreed"].missing == "5 priorities still to agree through a decision."
+    assert answers["strategy.priorities_agreed"].missing == "7 priorities still to agree through a decision."
     assert answers["strategy.strategy_per_care_group"].status == PARTLY
     assert "Learning disability and autism" in answers["strategy.strategy_per_care_group"].missing
     # The pooled fund rests on a Section 113 agreement, not a Section 75 one.

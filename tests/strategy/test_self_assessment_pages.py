@@ -34,7 +34,7 @@ def test_viewer_sees_each_stage_with_scores_evidence_and_what_is_missing(
         assert f'id="stage-{stage.key}"' in text
     assert "Overall maturity:" in text and "<progress" in text
     assert 'id="chart-maturity-data"' in text
-    assert "5 priorities still to agree through a decision." in text
+    assert "7 priorities still to agree through a decision." in text
     assert 'href="/p/southampton/needs/"' in text
     # Placements are not a viewer's to see, so that evidence is not linked for them.
     assert "/p/southampton/placements/personalisation/" not in text

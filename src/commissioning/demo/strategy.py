@@ -82,7 +82,27 @@ PRIORITY_TEXT: dict[str, tuple[str, str, str]] = {
         "Public health consultant, behaviour change",
     ),
 }
+# Care groups whose indicators raise no concern still need a priority where their need is known to
+# be high or growing: the indicator that shows the need, and the priority drafted from it.
+NEED_LED: dict[str, tuple[str, str, str]] = {
+    "learning-disability-register": (
+        "Live well at home with a learning disability or autism",
+        "More people with a learning disability or autism in their own homes with the right support, and "
+        "fewer in hospital or placed out of the city.",
+        "Senior commissioner, learning disability and autism",
+    ),
+    "sensory-impairment": (
+        "Independence with a physical or sensory impairment",
+        "More people with a physical or sensory impairment living independently, with equipment, "
+        "rehabilitation and information they can use.",
+        "Commissioning manager, physical disability and sensory impairment",
+    ),
+}
+PRIORITY_TEXT.update(NEED_LED)
+
 OUTCOMES_OF: dict[str, tuple[str, ...]] = {
+    "learning-disability-register": ("quality-of-life",),
+    "sensory-impairment": ("delaying-need", "quality-of-life"),
     "self-harm-admissions": ("safeguarding", "quality-of-life"),
     "falls-admissions": ("delaying-need", "safeguarding"),
     "hip-fractures": ("delaying-need",),
@@ -143,7 +163,8 @@ def _links(actor: User, partnership: Partnership) -> int:
 
 
 def _priorities(actor: User, partnership: Partnership) -> int:
-    """One or two priorities per care group, each from an indicator of concern, worst first."""
+    """One or two priorities per care group, each from an indicator of concern, worst first; a care group
+    with no concern gets one from the indicator that shows its need."""
     if Priority.objects.filter(partnership=partnership).exists():
         return 0
     indicators = list(Indicator.objects.filter(partnership=partnership).prefetch_related("care_groups"))
@@ -155,6 +176,11 @@ def _priorities(actor: User, partnership: Partnership) -> int:
             continue
         for group in indicator.care_groups.all():
             concerns[group.pk].append(indicator)
+    for indicator in indicators:
+        if indicator.code in NEED_LED:
+            for group in indicator.care_groups.all():
+                if group.is_active and not any(i.code not in NEED_LED for i in concerns[group.pk]):
+                    concerns[group.pk].append(indicator)
     if not concerns:
         return 0
     groups = {g.pk: g for g in partnership.care_groups.filter(pk__in=list(concerns))}
@@ -374,12 +400,17 @@ def _strategies(actor: User, partnership: Partnership) -> int:
             _schematic_from_priorities(actor, strategy, chosen, contract)
         indicators = [link.indicator for p in chosen for link in p.evidence_links.all()]
         for indicator in indicators[:3]:
+            need_led = indicator.code in NEED_LED
             strategies.add_measure(
                 actor=actor,
                 strategy=strategy,
-                measure=f"{indicator.name} in line with England or better",
+                measure=f"{indicator.name}: services keep pace with the need it shows"
+                if need_led
+                else f"{indicator.name} in line with England or better",
                 indicator=indicator,
-                target="Statistically similar to England by the end of the plan",
+                target="Capacity reviewed against the JSNA every year"
+                if need_led
+                else "Statistically similar to England by the end of the plan",
             )
         written += 1
     return written
