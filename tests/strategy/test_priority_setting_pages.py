@@ -301,3 +301,31 @@ def test_the_decision_is_recorded_from_the_partnerships_decisions(client_for, so
     assert round_.status == RoundStatus.DECIDED and round_.decision == decision
     body = client.get(_url("round", round_.pk)).content.decode()
     assert "PS-27" in body and "Change the round" not in body
+
+
+def test_a_panel_member_declares_an_interest_after_joining(
+    client_for, southampton, commissioner, user_for, draft
+):
+    a = services.add_option(actor=commissioner, round_=draft, title="A", kind="investment", amount="500")
+    services.add_option(actor=commissioner, round_=draft, title="B", kind="investment", amount="600")
+    viewer = user_for("southampton", Role.VIEWER)
+    member = services.add_panel_member(actor=commissioner, round_=draft, user=viewer, role="public")
+    finance = services.add_panel_member(
+        actor=commissioner, round_=draft, user=user_for("southampton", Role.FINANCE_OFFICER), role="finance"
+    )
+    client = client_for("southampton", Role.VIEWER)
+    url = _url("round_interest_new", draft.pk, member.pk)
+    assert url in client.get(_url("round", draft.pk)).content.decode()
+    refused = client.post(url, {"option": a.pk, "interest": ""})
+    assert refused.status_code == 400 and not member.interests.exists()
+    assert client.post(url, {"option": a.pk, "interest": "My sister runs the provider."}).status_code == 302
+    assert member.interests.get().option == a
+    # The option is no longer offered to them, and nobody else's interests are theirs to declare.
+    assert f'value="{a.pk}"' not in client.get(url).content.decode()
+    assert client.get(_url("round_interest_new", draft.pk, finance.pk)).status_code == 404
+    # Whoever runs the round may declare for any member.
+    manager = client_for("southampton", Role.COMMISSIONER)
+    response = manager.post(
+        _url("round_interest_new", draft.pk, finance.pk), {"option": a.pk, "interest": "Shareholder."}
+    )
+    assert response.status_code == 302 and finance.interests.count() == 1

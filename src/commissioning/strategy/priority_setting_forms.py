@@ -16,6 +16,7 @@ from commissioning.partners.models import Partnership
 from commissioning.strategy import priority_setting_selectors as selectors
 from commissioning.strategy.models import (
     OptionKind,
+    PanelMember,
     PanelRole,
     Priority,
     PriorityRound,
@@ -166,6 +167,25 @@ class PanelMemberForm(NhsFormMixin, forms.Form):
     def interests(self) -> dict[RoundOption, str]:
         text = self.cleaned_data.get("interest") or ""
         return {option: text for option in self.cleaned_data.get("interest_in") or []}
+
+
+class InterestForm(NhsFormMixin, forms.Form):
+    """A panel member's interest in one option, declared after joining the panel."""
+
+    option: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, label="Option", empty_label="Choose an option"
+    )
+    interest = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="The interest",
+        help_text="e.g. Trustee of a provider that would deliver the service.",
+    )
+
+    def __init__(self, *args: Any, member: PanelMember, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        declared = member.interests.values_list("option_id", flat=True)
+        options = member.round.options.exclude(pk__in=declared).order_by("title")
+        self.fields["option"].queryset = options  # type: ignore[attr-defined]
 
 
 class ScoringForm(forms.Form):

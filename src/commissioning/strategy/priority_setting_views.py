@@ -29,6 +29,7 @@ from commissioning.strategy.priority_setting_charts import sensitivity_chart
 from commissioning.strategy.priority_setting_forms import (
     CriteriaForm,
     DecisionForm,
+    InterestForm,
     OptionForm,
     PanelMemberForm,
     RoundForm,
@@ -260,6 +261,35 @@ def round_member_new(request: HttpRequest, pk: int) -> HttpResponse:
         return _back(found, "panel")
     return _form_page(
         request, form, title="Add a panel member", round_=found, submit_label="Add to the panel"
+    )
+
+
+@partnership_view(Permission.VIEW_STRATEGY)
+def round_interest_new(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """A panel member declares an interest after joining: the member themselves, or whoever runs the round."""
+    member = found_or_404(selectors.member_in, request.partnership, pk, member_pk)  # type: ignore[attr-defined]
+    if member.user_id != request.user.pk and not _can_manage(request):
+        raise Http404("Only the member or whoever runs the round may declare their interests.")
+    form = InterestForm(request.POST or None, member=member)
+    declared = submit(
+        request,
+        form,
+        lambda data: services.declare_interest(
+            actor=request.user,  # type: ignore[arg-type]
+            member=member,
+            option=data["option"],
+            interest=data["interest"],
+        ),
+    )
+    if declared is not None:
+        messages.success(request, f"Interest in {declared.option.title} declared; those scores are left out.")
+        return _back(member.round, "panel")
+    return _form_page(
+        request,
+        form,
+        title=f"Declare an interest: {member.user}",
+        round_=member.round,
+        submit_label="Declare the interest",
     )
 
 

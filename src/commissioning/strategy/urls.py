@@ -69,6 +69,11 @@ urlpatterns += [
         name="round_option_remove",
     ),
     path("rounds/<int:pk>/panel/new/", priority_setting_views.round_member_new, name="round_member_new"),
+    path(
+        "rounds/<int:pk>/panel/<int:member_pk>/interests/new/",
+        priority_setting_views.round_interest_new,
+        name="round_interest_new",
+    ),
     path("rounds/<int:pk>/scores/", priority_setting_views.round_scores, name="round_scores"),
     path("rounds/<int:pk>/status/<str:action>/", priority_setting_views.round_status, name="round_status"),
     path("rounds/<int:pk>/run/", priority_setting_views.round_run, name="round_run"),
