@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from commissioning.governance.rules import financial_year_label
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
@@ -198,7 +200,7 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
             batch = actuals_import(**common, kind=args.kind, partner=args.partner)
         else:
             batch = forecasts_import(**common)
-        year = f"{args.year}/{(args.year + 1) % 100:02d}"
+        year = financial_year_label(args.year)
         return (
             f"Imported {batch.rows:,} {'actuals' if args.what == 'actuals' else 'forecasts'} for {year} "
             f"from {path.name} ({batch.get_kind_display()})"

@@ -17,6 +17,7 @@ from commissioning.contracts.services import FundingShare
 from commissioning.core.forms import NhsFormMixin
 from commissioning.finance.forms import Pounds
 from commissioning.governance.forms import DATE
+from commissioning.governance.rules import financial_year_label
 from commissioning.market.models import ServiceType
 
 ENDING_CHOICES = [
@@ -192,9 +193,8 @@ class FundingForm(ContractsForm):
 
 def _budget_line_label(line: Any) -> str:
     """e.g. "2025/26 Southampton City Council BCF01: Reablement"."""
-    year = line.financial_year
     name = line.organisation.short_name or line.organisation.name
-    return f"{year}/{(year + 1) % 100:02d} {name} {line.cost_centre}: {line.service_area}"
+    return f"{financial_year_label(line.financial_year)} {name} {line.cost_centre}: {line.service_area}"
 
 
 FundingFormSet = formset_factory(FundingForm, extra=3)

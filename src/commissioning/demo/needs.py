@@ -20,12 +20,13 @@ import numpy as np
 import pandas as pd
 
 from commissioning.core.models import User
+from commissioning.governance.rules import financial_year_label
 from commissioning.needs.models import Indicator, NeedMeasure, PopulationProjection, PrevalenceRate, Sex
 from commissioning.needs.services import indicator_link_care_groups, indicators_import
 from commissioning.partners.models import Area, CareGroup, Partnership
 
 SEED = 20_190_401
-YEARS = tuple(f"{year}/{(year + 1) % 100:02d}" for year in range(2017, 2025))
+YEARS = tuple(financial_year_label(year) for year in range(2017, 2025))
 CITY = "E06000045"
 REGION = "E12000008"
 ENGLAND = "E92000001"

@@ -46,6 +46,7 @@ from commissioning.demo.market import SEED as MARKET_SEED
 from commissioning.demo.partners import demo_username
 from commissioning.engagement.models import Audience, Channel, Consultation, Response, Theme
 from commissioning.governance.models import Board, Meeting
+from commissioning.governance.rules import financial_year_label
 from commissioning.market.models import Provider, QualityRating, Rating
 from commissioning.partners.models import Membership, Partnership
 from commissioning.performance import spc
@@ -1208,10 +1209,6 @@ PROVIDER_CLARITY = ((2022, "58.0", 64), (2023, "62.5", 71), (2024, "66.0", 79), 
 USER_SATISFACTION = ((2022, "78.4", 412), (2023, "79.6", 436), (2024, "81.2", 468), (2025, "80.7", 495))
 
 
-def _financial_year(year: int) -> str:
-    return f"{year}/{(year + 1) % 100:02d}"
-
-
 def _evaluation(actor: User, partnership: Partnership) -> None:
     """Survey results for 2022/23 to 2025/26, and the contracts audit's count at each year end."""
     recorder = _user(partnership.slug, Role.COMMISSIONER, actor)
@@ -1222,7 +1219,7 @@ def _evaluation(actor: User, partnership: Partnership) -> None:
             financial_year=year,
             value=Decimal(value),
             sample_size=size,
-            source=f"Annual provider survey {_financial_year(year)}",
+            source=f"Annual provider survey {financial_year_label(year)}",
             recorded_by=recorder,
         )
         for year, value, size in PROVIDER_CLARITY
@@ -1234,7 +1231,7 @@ def _evaluation(actor: User, partnership: Partnership) -> None:
             financial_year=year,
             value=Decimal(value),
             sample_size=size,
-            source=f"Survey of people using jointly commissioned services {_financial_year(year)}",
+            source=f"Survey of people using jointly commissioned services {financial_year_label(year)}",
             recorded_by=recorder,
         )
         for year, value, size in USER_SATISFACTION

@@ -16,6 +16,7 @@ from django import forms
 from commissioning.core.forms import NhsFormMixin
 from commissioning.finance.models import Arrangement, LedgerImport, RiskShareRule, Tier
 from commissioning.governance.forms import DATE, PoundsField
+from commissioning.governance.rules import financial_year_label
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet", ".pq")
@@ -71,7 +72,7 @@ def basis_points(percent: Decimal) -> int:
 
 
 def year_label(year: int) -> str:
-    return f"{year}/{(year + 1) % 100:02d}"
+    return financial_year_label(year)
 
 
 def year_choices(years: Iterable[int]) -> list[tuple[int, str]]:

@@ -42,6 +42,7 @@ import duckdb
 import pyarrow as pa
 
 from commissioning.core.imports import RowError
+from commissioning.governance.rules import financial_year_label
 
 LEDGER, TRANSPARENCY, FORECAST = "ledger", "transparency", "forecast"
 LEDGER_REQUIRED = ("cost_centre", "period", "amount", "partner")
@@ -160,7 +161,7 @@ class CheckedFile:
 
 def year_label(financial_year: int) -> str:
     """2026 → "2026/27"."""
-    return f"{financial_year}/{(financial_year + 1) % 100:02d}"
+    return financial_year_label(financial_year)
 
 
 def normalise_column(name: str) -> str:

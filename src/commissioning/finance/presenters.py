@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from commissioning.core.money import display_pounds
+from commissioning.governance.rules import financial_year_label
 
 PENNY = Decimal("0.01")
 HUNDREDTH = Decimal("0.01")
@@ -89,7 +90,7 @@ def basis_points_of(part: Decimal, whole: Decimal) -> int:
 
 def financial_year(year: int) -> str:
     """How people write a financial year: 2026 is "2026/27"."""
-    return f"{year}/{(year + 1) % 100:02d}"
+    return financial_year_label(year)
 
 
 def month(day: object) -> str:

@@ -49,6 +49,7 @@ from commissioning.finance.models import (
     Tier,
 )
 from commissioning.governance.models import Agreement, Team
+from commissioning.governance.rules import financial_year_label
 from commissioning.partners.models import CareGroup, Organisation, Partnership, PartnershipMember
 from commissioning.partners.selectors import care_groups_in, organisations_in
 
@@ -808,7 +809,7 @@ class PreventionPage:
         return [(row, self.tier_cells(row)) for row in self.audit]
 
     def audit_rows(self) -> list[tuple[Any, ...]]:
-        year = f"{self.financial_year}/{(self.financial_year + 1) % 100:02d}"
+        year = financial_year_label(self.financial_year)
         return [
             (
                 year,
@@ -826,7 +827,7 @@ class PreventionPage:
     def share_rows(self) -> list[tuple[Any, ...]]:
         return [
             (
-                f"{y.financial_year}/{(y.financial_year + 1) % 100:02d}",
+                financial_year_label(y.financial_year),
                 y.prevention,
                 y.total,
                 _percent(y.share_bp),

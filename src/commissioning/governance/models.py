@@ -15,6 +15,7 @@ from commissioning.core.constraints import in_choices
 from commissioning.core.money import MoneyField
 from commissioning.core.permissions import ROLE_CHOICES
 from commissioning.engagement.models import Theme
+from commissioning.governance.rules import financial_year_label
 from commissioning.partners.models import Area, CareGroup, Organisation, Partnership
 
 
@@ -310,7 +311,7 @@ class ResourceImplication(models.Model):
 
     @property
     def financial_year_label(self) -> str:
-        return f"{self.financial_year}/{(self.financial_year + 1) % 100:02d}"
+        return financial_year_label(self.financial_year)
 
 
 class DelegationRule(models.Model):
