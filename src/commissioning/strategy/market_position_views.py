@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from commissioning.core.exports import EXPORT_FORMATS, table_response
@@ -33,6 +33,7 @@ from commissioning.strategy.market_position_forms import (
     WithdrawForm,
 )
 from commissioning.strategy.models import MarketStatement, Section, StatementVersion, VersionStatus
+from commissioning.strategy.pages import back_to, can_manage
 
 NAV = {"nav_stage": "strategy"}
 INTENTION_HEADERS = (
@@ -49,19 +50,12 @@ INTENTION_HEADERS = (
 )
 
 
-def _can_manage(request: HttpRequest) -> bool:
-    return Permission.MANAGE_STRATEGY in request.permissions  # type: ignore[attr-defined]
-
-
 def _statement(request: HttpRequest, pk: int) -> MarketStatement:
     return found_or_404(selectors.statement_in, request.partnership, pk)  # type: ignore[attr-defined]
 
 
 def _back(statement: MarketStatement, anchor: str = "") -> HttpResponse:
-    response = redirect("strategy:statement", statement.partnership.slug, statement.pk)
-    if anchor:
-        response["Location"] += f"#{anchor}"
-    return response
+    return back_to("strategy:statement", statement, anchor)
 
 
 def _latest(statement: MarketStatement) -> StatementVersion:
@@ -121,7 +115,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "strategy/statement_list.html",
-        {"groups": groups, "can_manage": _can_manage(request), **NAV},
+        {"groups": groups, "can_manage": can_manage(request), **NAV},
     )
 
 
@@ -146,7 +140,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             fmt=fmt,
         )
     state = market_position.version_state(version)
-    can_edit = _can_manage(request) and version.status == VersionStatus.DRAFT
+    can_edit = can_manage(request) and version.status == VersionStatus.DRAFT
     return render(
         request,
         "strategy/statement_detail.html",
@@ -160,7 +154,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "content": content,
             "sections": _sections(content),
             "intentions": list(version.intentions.all()),
-            "can_manage": _can_manage(request),
+            "can_manage": can_manage(request),
             "can_edit": can_edit,
             "problems": market_position.readiness_problems(version) if can_edit else {},
             **NAV,

@@ -25,6 +25,7 @@ from commissioning.partners.decorators import partnership_view
 from commissioning.strategy import priority_setting as services
 from commissioning.strategy import priority_setting_selectors as selectors
 from commissioning.strategy.models import PriorityRound, RoundStatus
+from commissioning.strategy.pages import back_to, can_manage
 from commissioning.strategy.priority_setting_charts import sensitivity_chart
 from commissioning.strategy.priority_setting_forms import (
     CriteriaForm,
@@ -50,19 +51,12 @@ OPTION_HEADERS = (
 )
 
 
-def _can_manage(request: HttpRequest) -> bool:
-    return Permission.MANAGE_STRATEGY in request.permissions  # type: ignore[attr-defined]
-
-
 def _round(request: HttpRequest, pk: int) -> PriorityRound:
     return found_or_404(selectors.round_in, request.partnership, pk)  # type: ignore[attr-defined]
 
 
 def _back(round_: PriorityRound, anchor: str = "") -> HttpResponse:
-    response = redirect("strategy:round", round_.partnership.slug, round_.pk)
-    if anchor:
-        response["Location"] += f"#{anchor}"
-    return response
+    return back_to("strategy:round", round_, anchor)
 
 
 def _form_page(
@@ -79,7 +73,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
     for round_ in rounds:
         round_.year_label = financial_year_label(round_.financial_year)  # type: ignore[attr-defined]
     return render(
-        request, "strategy/round_list.html", {"rounds": rounds, "can_manage": _can_manage(request), **NAV}
+        request, "strategy/round_list.html", {"rounds": rounds, "can_manage": can_manage(request), **NAV}
     )
 
 
@@ -157,8 +151,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "round": round_,
             "year": financial_year_label(round_.financial_year),
-            "can_manage": _can_manage(request) and round_.status != RoundStatus.DECIDED,
-            "can_change_options": _can_manage(request)
+            "can_manage": can_manage(request) and round_.status != RoundStatus.DECIDED,
+            "can_change_options": can_manage(request)
             and round_.status in (RoundStatus.DRAFT, RoundStatus.SCORING),
             "problems": services.readiness_problems(round_) if round_.status == RoundStatus.DRAFT else {},
             **NAV,
@@ -268,7 +262,7 @@ def round_member_new(request: HttpRequest, pk: int) -> HttpResponse:
 def round_interest_new(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     """A panel member declares an interest after joining: the member themselves, or whoever runs the round."""
     member = found_or_404(selectors.member_in, request.partnership, pk, member_pk)  # type: ignore[attr-defined]
-    if member.user_id != request.user.pk and not _can_manage(request):
+    if member.user_id != request.user.pk and not can_manage(request):
         raise Http404("Only the member or whoever runs the round may declare their interests.")
     form = InterestForm(request.POST or None, member=member)
     declared = submit(
@@ -367,7 +361,7 @@ def round_results(request: HttpRequest, pk: int) -> HttpResponse:
             "chart": chart,
             "table": first,
             "step": min(result.sensitivity) if result.sensitivity else None,
-            "can_run": _can_manage(request)
+            "can_run": can_manage(request)
             and result.round.status in (RoundStatus.SCORING, RoundStatus.CLOSED),
             **NAV,
         },

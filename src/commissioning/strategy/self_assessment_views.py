@@ -20,6 +20,7 @@ from commissioning.core.lookup import found_or_404
 from commissioning.core.permissions import Permission
 from commissioning.partners.decorators import partnership_view
 from commissioning.strategy import maturity, self_assessment_selectors, self_assessment_services
+from commissioning.strategy.pages import can_manage
 from commissioning.strategy.self_assessment import Answered, Assessment, StageResult, assess
 from commissioning.strategy.self_assessment_chart import maturity_radar
 from commissioning.strategy.self_assessment_forms import RecordForm
@@ -43,10 +44,6 @@ class StageView:
     result: StageResult
     rows: list[Row]
     percent: str
-
-
-def _can_manage(request: HttpRequest) -> bool:
-    return Permission.MANAGE_STRATEGY in request.permissions  # type: ignore[attr-defined]
 
 
 def _href(request: HttpRequest, answered: Answered) -> str:
@@ -159,7 +156,7 @@ def self_assessment(request: HttpRequest) -> HttpResponse:
             "chart": _chart(assessment, last),
             "last": last,
             "today": long_date(assessment.today),
-            "can_manage": _can_manage(request),
+            "can_manage": can_manage(request),
             **NAV,
         },
     )

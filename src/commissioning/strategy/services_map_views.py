@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from commissioning.core.exports import EXPORT_FORMATS, table_response
@@ -21,6 +21,7 @@ from commissioning.core.permissions import Permission
 from commissioning.partners.decorators import partnership_view
 from commissioning.strategy import services_map, services_map_charts, services_map_selectors
 from commissioning.strategy.models import Service, ServiceStatus
+from commissioning.strategy.pages import back_to, can_manage
 from commissioning.strategy.services_map_forms import FundingForm, MapFilterForm, RetireForm, ServiceForm
 
 NAV = {"nav_stage": "strategy"}
@@ -40,19 +41,12 @@ MAP_HEADERS = (
 )
 
 
-def _can_manage(request: HttpRequest) -> bool:
-    return Permission.MANAGE_STRATEGY in request.permissions  # type: ignore[attr-defined]
-
-
 def _service(request: HttpRequest, pk: int) -> Service:
     return found_or_404(services_map_selectors.service_in, request.partnership, pk)  # type: ignore[attr-defined]
 
 
 def _back(service: Service, anchor: str = "") -> HttpResponse:
-    response = redirect("strategy:service", service.partnership.slug, service.pk)
-    if anchor:
-        response["Location"] += f"#{anchor}"
-    return response
+    return back_to("strategy:service", service, anchor)
 
 
 def _map_rows(page: services_map_selectors.ServicesMap) -> list[tuple[Any, ...]]:
@@ -130,7 +124,7 @@ def services_map_page(request: HttpRequest) -> HttpResponse:
             "charts": {"outcomes": outcome_chart},
             "need_rows": list(zip(page.need, need_charts, strict=True)),
             "query": query.urlencode(),
-            "can_manage": _can_manage(request),
+            "can_manage": can_manage(request),
             **NAV,
         },
     )
@@ -141,7 +135,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
     service = _service(request, pk)
     capacity = services_map_selectors.capacities([service], on=services_map_selectors.today())[service.pk]
-    can_edit = _can_manage(request) and service.status == ServiceStatus.ACTIVE
+    can_edit = can_manage(request) and service.status == ServiceStatus.ACTIVE
     return render(
         request,
         "strategy/service_detail.html",

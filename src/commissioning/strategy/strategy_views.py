@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from commissioning.core.dates import long_date
@@ -30,6 +30,7 @@ from commissioning.strategy.models import (
     StrategyStatus,
     SuccessMeasure,
 )
+from commissioning.strategy.pages import back_to, can_manage
 from commissioning.strategy.strategy_forms import (
     ActionForm,
     DevelopmentForm,
@@ -84,19 +85,12 @@ def _schematic_rows(strategy: CommissioningStrategy) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _can_manage(request: HttpRequest) -> bool:
-    return Permission.MANAGE_STRATEGY in request.permissions  # type: ignore[attr-defined]
-
-
 def _strategy(request: HttpRequest, pk: int) -> CommissioningStrategy:
     return found_or_404(strategy_selectors.strategy_in, request.partnership, pk)  # type: ignore[attr-defined]
 
 
 def _back(strategy: CommissioningStrategy, anchor: str = "") -> HttpResponse:
-    response = redirect("strategy:strategy", strategy.partnership.slug, strategy.pk)
-    if anchor:
-        response["Location"] += f"#{anchor}"
-    return response
+    return back_to("strategy:strategy", strategy, anchor)
 
 
 def _form_page(
@@ -130,7 +124,7 @@ def strategy_list(request: HttpRequest) -> HttpResponse:
         {
             "groups": groups,
             "any_strategy": any(g.strategies for g in groups),
-            "can_manage": _can_manage(request),
+            "can_manage": can_manage(request),
             **NAV,
         },
     )
@@ -156,8 +150,8 @@ def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "strategy": strategy,
             "period": f"{long_date(strategy.starts_on)} to {long_date(strategy.ends_on)}",
-            "can_edit": _can_manage(request) and strategy.status == StrategyStatus.DRAFT,
-            "can_revise": _can_manage(request) and strategies.is_rejected(strategy),
+            "can_edit": can_manage(request) and strategy.status == StrategyStatus.DRAFT,
+            "can_revise": can_manage(request) and strategies.is_rejected(strategy),
             "problems": strategies.readiness_problems(strategy)
             if strategy.status == StrategyStatus.DRAFT
             else {},

@@ -25,6 +25,7 @@ from commissioning.strategy import selectors, services
 from commissioning.strategy.forms import AdoptForm, AgreeForm, LinkIndicatorForm, PriorityForm
 from commissioning.strategy.framework_templates import framework_templates
 from commissioning.strategy.models import Priority
+from commissioning.strategy.pages import can_manage
 
 NAV = {"nav_stage": "strategy"}
 PRIORITY_HEADERS = (
@@ -40,10 +41,6 @@ PRIORITY_HEADERS = (
     "Compared with England",
     "Recent trend",
 )
-
-
-def _can_manage(request: HttpRequest) -> bool:
-    return Permission.MANAGE_STRATEGY in request.permissions  # type: ignore[attr-defined]
 
 
 def _priority(request: HttpRequest, pk: int) -> Priority:
@@ -100,7 +97,7 @@ def home(request: HttpRequest) -> HttpResponse:
             rows=_export_rows(page),
             fmt=fmt,
         )
-    return render(request, "strategy/home.html", {"page": page, "can_manage": _can_manage(request), **NAV})
+    return render(request, "strategy/home.html", {"page": page, "can_manage": can_manage(request), **NAV})
 
 
 @partnership_view(Permission.VIEW_STRATEGY)
@@ -113,7 +110,7 @@ def frameworks(request: HttpRequest) -> HttpResponse:
         "strategy/frameworks.html",
         {
             "frameworks": found,
-            "can_adopt": _can_manage(request) and bool(set(framework_templates()) - adopted),
+            "can_adopt": can_manage(request) and bool(set(framework_templates()) - adopted),
             **NAV,
         },
     )
@@ -146,7 +143,7 @@ def framework(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = request.partnership  # type: ignore[attr-defined]
     found = found_or_404(selectors.framework_in, partnership, pk)
     form = None
-    if _can_manage(request):
+    if can_manage(request):
         form = LinkIndicatorForm(request.POST or None, partnership=partnership, outcomes=found.outcomes.all())
         link = submit(
             request,
@@ -194,7 +191,7 @@ def priority(request: HttpRequest, pk: int) -> HttpResponse:
             "area": evidence.area,
             "owner": _owner(found),
             "review_by": long_date(found.review_by) if found.review_by else "",
-            "can_manage": _can_manage(request),
+            "can_manage": can_manage(request),
             **NAV,
         },
     )
