@@ -54,6 +54,7 @@ from commissioning.strategy.models import (
     VersionStatus,
 )
 from commissioning.strategy.selectors import evidence_for
+from commissioning.strategy.strategy_selectors import decided_state
 
 NOT_DRAFT = "Only a draft version can change: start a new version to edit a submitted or published one."
 OTHER_CARE_GROUP = "That care group belongs to another partnership."
@@ -94,12 +95,7 @@ def today() -> dt.date:
 
 def version_state(version: StatementVersion) -> str:
     """The version's state as governance has it: a submitted version follows its decision."""
-    if version.status == VersionStatus.SUBMITTED and version.decision is not None:
-        if version.decision.state == DecisionState.APPROVED:
-            return VersionStatus.APPROVED
-        if version.decision.state == DecisionState.REJECTED:
-            return VersionStatus.REJECTED
-    return version.status
+    return decided_state(version.status, version.decision)
 
 
 def state_label(state: str) -> str:

@@ -34,15 +34,18 @@ from commissioning.strategy.models import (
 from commissioning.strategy.selectors import Evidence, evidence_for
 
 
+def decided_state(status: str, decision: Decision | None) -> str:
+    """What a record sent to governance reads as (a strategy, a market position statement's version):
+    once submitted it is approved or rejected as its decision is; otherwise its own status."""
+    decided = (DecisionState.APPROVED, DecisionState.REJECTED)
+    if status == StrategyStatus.SUBMITTED and decision is not None and decision.state in decided:
+        return decision.state
+    return status
+
+
 def approval_state(strategy: CommissioningStrategy) -> str:
     """The strategy's state as governance has it: a submitted strategy follows its decision."""
-    decision = strategy.decision
-    if strategy.status == StrategyStatus.SUBMITTED and decision is not None:
-        if decision.state == DecisionState.APPROVED:
-            return StrategyStatus.APPROVED
-        if decision.state == DecisionState.REJECTED:
-            return StrategyStatus.REJECTED
-    return strategy.status
+    return decided_state(strategy.status, strategy.decision)
 
 
 def approval_label(state: str) -> str:
