@@ -315,7 +315,7 @@ class PartnerBudgetAudit:
 
     organisation: Organisation
     total: Decimal
-    linked: Decimal  # in budget lines with a care group (until priorities exist)
+    linked: Decimal  # in budget lines with a care group (strategy.golden_thread audits links to priorities)
     by_tier: dict[str, Decimal]  # every tier, in order, zero where none
 
     @property

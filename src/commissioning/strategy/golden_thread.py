@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 
 from commissioning.contracts.models import Contract, Kpi
+from commissioning.core.money import pounds
 from commissioning.finance.models import BudgetLine, Scheme
 from commissioning.governance.models import Decision
 from commissioning.governance.rules import financial_year_label
@@ -438,11 +439,10 @@ def budget_audit(partnership: Partnership) -> list[PartnerAudit]:
     totals = (
         BudgetLine.objects.filter(partnership=partnership)
         .values_list("organisation_id", "financial_year")
+        .annotate(total=Sum("amount"))
         .order_by()
     )
-    by_key: dict[tuple[int, int], Decimal] = defaultdict(lambda: calc.ZERO)
-    for organisation_id, year, amount in totals.values_list("organisation_id", "financial_year", "amount"):
-        by_key[(organisation_id, year)] += amount
+    by_key = {(o, year): pounds(total) for o, year, total in totals}
     linked: dict[tuple[int, int], Decimal] = defaultdict(lambda: calc.ZERO)
     serving = Service.objects.filter(partnership=partnership, status=ServiceStatus.ACTIVE).filter(
         Q(priorities__isnull=False) | Q(objectives__priority__isnull=False)

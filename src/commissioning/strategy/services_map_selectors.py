@@ -149,11 +149,12 @@ def capacities(services: Iterable[Service], *, on: dt.date) -> dict[int, Capacit
         placed = {r["contract_id"]: (r["n"], r["units"] or Decimal(0)) for r in rows}
     out = {}
     for s in services:
+        under = [placed[c.pk] for c in s.contracts.all() if c.pk in placed]
         if s.capacity is not None:
             out[s.pk] = Capacity(s.capacity, s.capacity_unit, "stated")
-        elif s.capacity_unit and any(c.pk in placed for c in s.contracts.all()):
-            count = sum(placed.get(c.pk, (0, Decimal(0)))[0] for c in s.contracts.all())
-            units = sum((placed.get(c.pk, (0, Decimal(0)))[1] for c in s.contracts.all()), Decimal(0))
+        elif s.capacity_unit and under:
+            count = sum(n for n, _ in under)
+            units = sum((u for _, u in under), Decimal(0))
             amount = units if s.capacity_unit == CapacityUnit.HOURS_PER_WEEK else Decimal(count)
             out[s.pk] = Capacity(amount, s.capacity_unit, "placements")
         else:
